@@ -1,0 +1,1 @@
+"""The data catalogue: datasets, distributions, DCAT-AP.de in/out, CKAN API, search, harvesting."""

@@ -1,0 +1,71 @@
+"""The one settings object. Nothing else in kikz reads the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev-secret-not-for-production"}
+
+
+class Settings(BaseSettings):
+    """Platform configuration; every field can be set as ``KIKZ_<NAME>`` in the environment or ``.env``."""
+
+    model_config = SettingsConfigDict(env_prefix="KIKZ_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="development/test allow the built-in secret; production refuses it."
+    )
+    data_dir: Path = Field(Path("var"), description="Folder for the SQLite file, the file store and jobs.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means SQLite at <data_dir>/kikz.db (the embedded default)."
+    )
+    secret_key: str = Field(
+        "dev-secret-not-for-production", description="Signs sessions and CSRF tokens; must be set in production."
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="Public address; used for links and the IRIs in DCAT exports."
+    )
+    host: str = Field("127.0.0.1", description="Address the web server binds to.")
+    port: int = Field(8000, description="Port the web server listens on.")
+    max_upload_bytes: int = Field(200 * 1024 * 1024, description="Largest accepted upload in bytes.")
+    preview_rows: int = Field(20, description="Rows shown in the preview of a tabular file.")
+    session_max_age_seconds: int = Field(8 * 3600, description="Lifetime of a login session.")
+    session_cookie_secure: bool = Field(False, description="Send the session cookie only over HTTPS.")
+    login_max_failures: int = Field(5, description="Failed logins before an account is locked for a while.")
+    login_lock_seconds: int = Field(900, description="How long an account stays locked after too many failures.")
+    oidc_issuer: str = Field("", description="OpenID Connect issuer URL (e.g. a Keycloak realm); empty disables OIDC.")
+    oidc_client_id: str = Field("", description="OIDC client id.")
+    oidc_client_secret: str = Field("", description="OIDC client secret.")
+    oidc_default_municipality: str = Field(
+        "", description="Slug of the municipality new OIDC users join as staff (empty: no membership)."
+    )
+    catalog_page_size: int = Field(100, description="Datasets per page of the DCAT catalogue endpoint.")
+    demo_data: bool = Field(True, description="Load the demo content of the cities into an empty database.")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key in PLACEHOLDER_SECRETS:
+            raise ValueError("KIKZ_SECRET_KEY must be set to a real secret in production")
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("KIKZ_SECRET_KEY must have at least 32 characters in production")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kikz.db').as_posix()}"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Municipalities, users, roles, login and the one permission policy."""
