@@ -21,6 +21,7 @@ from kikz.settings import Settings
 
 POSTGRES_URL = os.environ.get("KIKZ_TEST_POSTGRES_URL", "")
 REQUIRE_SERVICES = os.environ.get("KIKZ_REQUIRE_SERVICES", "") == "1"
+_SCHEMAS: dict[int, str] = {}
 
 
 def _postgres_engine() -> Engine:
@@ -37,12 +38,12 @@ def _postgres_engine() -> Engine:
     finally:
         admin.dispose()
     engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    engine.info["kikz_schema"] = schema
+    _SCHEMAS[id(engine)] = schema
     return engine
 
 
 def _drop_postgres_schema(engine: Engine) -> None:
-    schema = engine.info["kikz_schema"]
+    schema = _SCHEMAS.pop(id(engine))
     engine.dispose()
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as conn:
