@@ -82,14 +82,13 @@ class AccessGrant(Base):
 
 
 class LoginSession(Base):
-    """Server-side browser session; the cookie carries a random token whose hash is stored here."""
+    """Server-side browser session; the cookie carries a random token whose hash is stored here (revocable)."""
 
     __tablename__ = "login_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
 

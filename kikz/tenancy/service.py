@@ -169,7 +169,6 @@ def start_session(session: Session, *, user: User, max_age_seconds: int) -> tupl
     login = LoginSession(
         token_hash=_sha256(token),
         user_id=user.id,
-        csrf_token=secrets.token_urlsafe(24),
         expires_at=utcnow() + dt.timedelta(seconds=max_age_seconds),
     )
     session.add(login)

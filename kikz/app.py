@@ -1,0 +1,143 @@
+"""The app factory: one FastAPI app mounting every domain's JSON API and HTML pages."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kikz.db import make_engine, make_sessionmaker
+from kikz.errors import KikzError
+from kikz.settings import Settings, get_settings
+from kikz.storage import FileStore
+from kikz.tenancy.permissions import PermissionDenied
+from kikz.web import csrf
+
+log = logging.getLogger("kikz")
+
+API_PREFIXES = ("/api/", "/sta/", "/catalog", "/dcat")
+
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+    "permissions-policy": "geolocation=(), camera=(), microphone=()",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith(API_PREFIXES) or "application/json" in request.headers.get("accept", "")
+
+
+def _error_response(request: Request, status: int, message: str, code: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+    from kikz.web.templating import render
+
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.sqlalchemy_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="kikz – Daten- und KI-Plattform der Smart-KIKZ-Städte",
+        version="0.1.0",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.store = FileStore(settings.files_dir)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_upload_bytes + 1024 * 1024:
+            return _error_response(request, 413, "Die Anfrage ist zu groß.", "too_large")
+        response: Response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        new_csrf = getattr(request.state, "csrf_cookie", None)
+        if new_csrf and not request.cookies.get(csrf.CSRF_COOKIE):
+            response.set_cookie(csrf.CSRF_COOKIE, new_csrf, httponly=True, samesite="lax",
+                                secure=settings.session_cookie_secure)  # fmt: skip
+        return response
+
+    @app.exception_handler(KikzError)
+    async def _domain_error(request: Request, exc: KikzError) -> Response:
+        return _error_response(request, exc.status_code, exc.message, exc.code)
+
+    @app.exception_handler(PermissionDenied)
+    async def _denied(request: Request, exc: PermissionDenied) -> Response:
+        return _error_response(request, 403, exc.message, "forbidden")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        details = [
+            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
+            for err in exc.errors()
+        ]
+        if _wants_json(request):
+            return JSONResponse(
+                {"error": {"code": "invalid_input", "message": "Ungültige Eingabe.", "details": details}},
+                status_code=422,
+            )
+        text = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+        return _error_response(request, 422, f"Ungültige Eingabe – {text}", "invalid_input")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        messages = {404: "Diese Seite gibt es nicht.", 405: "Diese Methode ist hier nicht erlaubt."}
+        message = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") \
+            else messages.get(exc.status_code, str(exc.detail))  # fmt: skip
+        response = _error_response(request, exc.status_code, message, f"http_{exc.status_code}")
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _error_response(request, 500, "Interner Fehler. Der Vorfall wurde protokolliert.", "internal")
+
+    static_dir = Path(str(resources.files("kikz.web") / "static"))
+    app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Every domain contributes an ``api`` (JSON) and/or ``pages`` (HTML) router."""
+    from kikz.catalog import api as catalog_api
+    from kikz.catalog import ckan, pages as catalog_pages
+    from kikz.catalog.dcat import routes as dcat_routes
+    from kikz.tenancy import api as tenancy_api, pages as tenancy_pages
+    from kikz.web import pages as web_pages
+
+    for module in (tenancy_api, catalog_api, ckan, dcat_routes, tenancy_pages, catalog_pages, web_pages):
+        app.include_router(module.router)

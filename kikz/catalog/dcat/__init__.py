@@ -1,0 +1,1 @@
+"""DCAT-AP.de export, import and harvesting."""

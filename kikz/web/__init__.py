@@ -1,0 +1,1 @@
+"""The web layer: app factory, dependencies, templates, static assets, i18n."""
