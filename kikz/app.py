@@ -136,8 +136,9 @@ def _include_routers(app: FastAPI) -> None:
     from kikz.catalog import api as catalog_api
     from kikz.catalog import ckan, pages as catalog_pages
     from kikz.catalog.dcat import routes as dcat_routes
-    from kikz.tenancy import api as tenancy_api, pages as tenancy_pages
+    from kikz.tenancy import api as tenancy_api, oidc, pages as tenancy_pages
     from kikz.web import pages as web_pages
 
-    for module in (tenancy_api, catalog_api, ckan, dcat_routes, tenancy_pages, catalog_pages, web_pages):
+    modules = (tenancy_api, catalog_api, ckan, dcat_routes, oidc, tenancy_pages, catalog_pages, web_pages)
+    for module in modules:
         app.include_router(module.router)

@@ -18,7 +18,7 @@ from kikz.tenancy.models import User
 from kikz.tenancy.permissions import ANONYMOUS, Principal, principal_for
 from kikz.web import csrf
 
-SESSION_COOKIE = "kikz_session"
+from kikz.tenancy.web_session import SESSION_COOKIE
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 

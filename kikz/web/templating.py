@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -18,6 +20,7 @@ TEMPLATE_DIR = Path(str(resources.files("kikz.web") / "templates"))
 MESSAGES_DIR = Path(str(resources.files("kikz.web") / "messages"))
 LANGUAGES = ("de", "en")
 LANG_COOKIE = "kikz_lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 @lru_cache
@@ -45,7 +48,51 @@ def translate(lang: str, key: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+def format_bytes(size: int | None, lang: str = "de") -> str:
+    if size is None:
+        return "–"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            text = f"{value:.0f}" if unit == "B" else f"{value:.1f}"
+            return f"{text.replace('.', ',') if lang == 'de' else text} {unit}"
+        value /= 1024
+    return f"{size} B"  # pragma: no cover - the loop always returns
+
+
+def format_number(value: int | None, lang: str = "de") -> str:
+    if value is None:
+        return "–"
+    text = f"{value:,}"
+    return text.replace(",", ".") if lang == "de" else text
+
+
+def format_date(value: dt.date | dt.datetime | None, lang: str = "de") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(dt.UTC)
+        return value.strftime("%d.%m.%Y, %H:%M UTC" if lang == "de" else "%Y-%m-%d %H:%M UTC")
+    return value.strftime("%d.%m.%Y" if lang == "de" else "%Y-%m-%d")
+
+
+def url_with(request: Request, **changes: Any) -> str:
+    """The current path with some query parameters replaced (``None`` removes one); keeps repeated keys."""
+    items = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            items.extend((key, str(v)) for v in value)
+        else:
+            items.append((key, str(value)))
+    query = urlencode(items)
+    return request.url.path + (f"?{query}" if query else "")
+
+
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+templates.env.trim_blocks = True
+templates.env.lstrip_blocks = True
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
@@ -61,7 +108,19 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "csrf_token": csrf.token_for(csrf_cookie, settings.secret_key),
         "principal": getattr(request.state, "principal", None),
         "settings": settings,
+        "url_with": lambda **kw: url_with(request, **kw),
+        "fmt_bytes": lambda size: format_bytes(size, lang),
+        "fmt_number": lambda value: format_number(value, lang),
+        "fmt_date": lambda value: format_date(value, lang),
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES and request.cookies.get(LANG_COOKIE) != asked:
+        response.set_cookie(LANG_COOKIE, asked, max_age=LANG_COOKIE_MAX_AGE, samesite="lax",
+                            secure=settings.session_cookie_secure)  # fmt: skip
+    principal = ctx["principal"]
+    # pages of logged-in users may show one-time secrets or internal data that no cache may keep
+    logged_in = principal is not None and not principal.is_anonymous
+    response.headers.setdefault("cache-control", "private, no-store" if logged_in else "no-cache")
     return response
