@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, event
+from sqlalchemy import DDL, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kikz.db import Base, utcnow
@@ -16,7 +16,7 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(index=True, doc="no foreign key: entries outlive accounts")
     actor_label: Mapped[str] = mapped_column(String(200), default="system")
     action: Mapped[str] = mapped_column(String(80), index=True)
     entity_type: Mapped[str] = mapped_column(String(60))
@@ -34,6 +34,30 @@ class AuditLogIsAppendOnly(RuntimeError):
 @event.listens_for(AuditEntry, "before_delete")
 def _refuse_change(*_: Any) -> None:
     raise AuditLogIsAppendOnly("audit entries are never changed or deleted")
+
+
+def append_only_ddl(dialect: str) -> list[str]:
+    """Database triggers that refuse UPDATE and DELETE on the audit log, whoever connects."""
+    if dialect == "sqlite":
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS audit_entry_no_{op.lower()} BEFORE {op} ON audit_entry "
+            "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
+            for op in ("UPDATE", "DELETE")
+        ]
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION kikz_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'audit log is append-only'; END $$",
+            "DROP TRIGGER IF EXISTS audit_entry_append_only ON audit_entry",
+            "CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_entry "
+            "FOR EACH ROW EXECUTE FUNCTION kikz_audit_append_only()",
+        ]
+    return []
+
+
+for _dialect in ("sqlite", "postgresql"):
+    for _statement in append_only_ddl(_dialect):
+        event.listen(AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 
 
 def record(

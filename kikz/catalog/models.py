@@ -161,3 +161,11 @@ class DatasetFacet(Base):
     value: Mapped[str] = mapped_column(String(120), primary_key=True)
 
     __table_args__ = (Index("ix_dataset_facet_value", "facet", "value"),)
+
+
+class SearchWord(Base):
+    """A word seen in the catalogue; with the built-in word parts it is the lexicon for splitting compounds."""
+
+    __tablename__ = "search_word"
+
+    word: Mapped[str] = mapped_column(String(40), primary_key=True)
