@@ -11,6 +11,7 @@ from kikz.catalog.models import (
     SearchPosting,
 )
 from kikz.db import Base
+from kikz.jobs import Job
 from kikz.tenancy.models import AccessGrant, ApiToken, LoginSession, Membership, Municipality, User
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "DatasetVersion",
     "Distribution",
     "HarvestSource",
+    "Job",
     "License",
     "LoginSession",
     "Membership",

@@ -28,10 +28,11 @@ K1 = 1.2
 B = 0.5
 AVG_LENGTH = 60.0  # fixed average document length: weights stay valid without reindexing on every change
 TITLE_FACET = "_title"  # hidden facet row holding the normalised title, for the exact-title boost
-FACETS = ("city", "theme", "class", "format", "license")
+FACETS = ("city", "theme", "class", "format", "license", "tag")  # tag: exact keywords, for CKAN's tags:
 CHUNK = 2000
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_JOINERS = re.compile(r"[_\-.\s]+")
 
 
 @dataclass
@@ -56,12 +57,13 @@ def title_key(title: str) -> str:
     return " ".join(text.stem(t) for t in text.tokens(title))[:120]
 
 
-def postings(doc: Document, lexicon: frozenset[str] | set[str]) -> dict[str, float]:
+def postings(doc: Document, lexicon: frozenset[str]) -> dict[str, float]:
     """Term → BM25 term weight (saturated, length-normalised, field-weighted) for one document."""
     fields = {
         "title": doc.title,
         "keywords": " ".join(doc.keywords),
-        "columns": " ".join(_CAMEL.sub(" ", name) for name in doc.column_names),
+        # Both "pflanz Jahr" and "pflanzjahr" for a column "pflanzJahr": people type either.
+        "columns": " ".join(f"{_CAMEL.sub(' ', name)} {_JOINERS.sub('', name)}" for name in doc.column_names),
         "description": doc.description,
         "context": " ".join([doc.municipality_name, *(EU_THEMES[t][0] for t in doc.themes if t in EU_THEMES)]),
     }
@@ -81,6 +83,7 @@ def postings(doc: Document, lexicon: frozenset[str] | set[str]) -> dict[str, flo
 def facets(doc: Document) -> set[tuple[str, str]]:
     out = {("city", doc.municipality_slug), ("class", (doc.protection_class or ProtectionClass.VERTRAULICH).value)}
     out.update(("theme", t) for t in doc.themes)
+    out.update(("tag", k) for k in doc.keywords if k)
     out.update(("format", f) for f in doc.formats if f)
     if doc.license_id:
         out.add(("license", doc.license_id))
@@ -140,7 +143,7 @@ def _remember_words(session: Session, words: set[str]) -> None:
         known.update(session.scalars(select(SearchWord.word).where(SearchWord.word.in_(ordered[i : i + 500]))))
     new = [{"word": w} for w in ordered if w not in known]
     if new:
-        session.execute(insert(SearchWord), new)
+        session.execute(insert(SearchWord.__table__), new)
 
 
 def _doc_words(doc: Document) -> Iterable[str]:
@@ -168,9 +171,9 @@ def index_many(session: Session, ids: Sequence[int]) -> int:
             )
             facet_rows.extend({"dataset_id": doc.id, "facet": f, "value": v[:120]} for f, v in facets(doc))
         if posting_rows:
-            session.execute(insert(SearchPosting), posting_rows)
+            session.execute(insert(SearchPosting.__table__), posting_rows)
         if facet_rows:
-            session.execute(insert(DatasetFacet), facet_rows)
+            session.execute(insert(DatasetFacet.__table__), facet_rows)
         total += len(posting_rows)
     return total
 

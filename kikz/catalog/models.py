@@ -148,7 +148,15 @@ class SearchPosting(Base):
     dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), primary_key=True)
     weight: Mapped[float] = mapped_column(Float)
 
-    __table_args__ = (Index("ix_search_posting_dataset", "dataset_id"),)
+    __table_args__ = (
+        Index("ix_search_posting_dataset", "dataset_id", "term", "weight"),  # per-candidate seeks, covering
+        # PostgreSQL: index-only range scans over terms (weight included); SQLite gets the same by storing the
+        # table in primary-key order (WITHOUT ROWID).
+        Index("ix_search_posting_term_weight", "term", "dataset_id", postgresql_include=["weight"]).ddl_if(
+            dialect="postgresql"
+        ),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class DatasetFacet(Base):
@@ -160,7 +168,7 @@ class DatasetFacet(Base):
     facet: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[str] = mapped_column(String(120), primary_key=True)
 
-    __table_args__ = (Index("ix_dataset_facet_value", "facet", "value"),)
+    __table_args__ = (Index("ix_dataset_facet_value", "facet", "value"), {"sqlite_with_rowid": False})
 
 
 class SearchWord(Base):

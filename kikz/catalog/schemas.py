@@ -162,3 +162,67 @@ class DatasetVersionPublic(BaseModel):
     changed_at: dt.datetime
     change_note: str
     snapshot: dict[str, Any]
+
+
+class DatasetCreateRequest(DatasetCreate):
+    """Body of ``POST /api/v1/datasets``: unknown fields are refused, so a typo is not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatasetUpdateRequest(DatasetUpdate):
+    """Body of ``PATCH /api/v1/datasets/{name}``: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LinkCreate(BaseModel):
+    """A distribution that points to a file or service elsewhere (no upload)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    access_url: str = Field(min_length=1, max_length=1000)
+    title: str = Field("", max_length=500)
+    format: str = Field("", max_length=30, description="EU file-type code, e.g. CSV or WMS_SRVC")
+    download_url: str = Field("", max_length=1000)
+    license_id: str | None = Field(None, max_length=80)
+
+
+class FacetCount(BaseModel):
+    value: str
+    label: str
+    count: int
+
+
+class DatasetPage(BaseModel):
+    """One page of a dataset search with the total and the facet counts of the whole result."""
+
+    items: list[DatasetPublic]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, list[FacetCount]]
+
+
+class MunicipalityPublic(BaseModel):
+    slug: str
+    name: str
+    official_name: str
+    kind: str
+    ags: str
+    ars: str
+    email: str
+    website: str
+    description: str
+    dataset_count: int = Field(description="datasets of this municipality the caller may see")
+
+
+class LicensePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    iri: str
+    title: str
+    url: str
+    is_open: bool
+    attribution_required: bool

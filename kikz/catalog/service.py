@@ -23,7 +23,7 @@ from kikz.catalog.models import Dataset, DatasetVersion, Distribution, License
 from kikz.catalog.schemas import DatasetCreate, DatasetPublic, DatasetUpdate, DistributionPublic
 from kikz.catalog.vocabularies import EXTENSION_TO_FORMAT, FILE_TYPES
 from kikz.db import utcnow
-from kikz.errors import Conflict, InvalidInput, NotFound, TooLarge
+from kikz.errors import Conflict, InvalidInput, KikzError, NotFound, TooLarge
 from kikz.storage import FileStore, UploadTooLarge
 from kikz.tenancy.models import Municipality
 from kikz.tenancy.permissions import Action, Principal, PermissionDenied, require, visible
@@ -258,7 +258,11 @@ def add_file_distribution(
         stored = store.put(stream, max_bytes=max_bytes)
     except UploadTooLarge as exc:
         raise TooLarge(str(exc)) from exc
-    info = tabular.describe(store.path_for(stored.sha256), fmt) if fmt in tabular.TABULAR_FORMATS else None
+    try:
+        info = tabular.describe(store.path_for(stored.sha256), fmt) if fmt in tabular.TABULAR_FORMATS else None
+    except KikzError:
+        _discard_if_unreferenced(session, store, stored.sha256)
+        raise
     before = snapshot(dataset)
     now = utcnow()
     dist = Distribution(
@@ -281,6 +285,12 @@ def add_file_distribution(
     session.add(dist)
     _touch(session, dataset, principal, f"Datei '{safe_name}' hinzugefügt", before)
     return dist
+
+
+def _discard_if_unreferenced(session: Session, store: FileStore, sha256: str) -> None:
+    """A refused upload leaves no file behind, unless the same bytes already belong to a distribution."""
+    if session.scalar(select(func.count()).where(Distribution.checksum_sha256 == sha256)) == 0:
+        store.path_for(sha256).unlink(missing_ok=True)
 
 
 def add_link_distribution(

@@ -149,7 +149,8 @@ def split_compound(token: str, lexicon: frozenset[str] | set[str]) -> list[str] 
     return result[1] if result is not None else None
 
 
-def compound_terms(token: str, lexicon: frozenset[str] | set[str]) -> list[str]:
+@lru_cache(maxsize=200_000)
+def compound_terms(token: str, lexicon: frozenset[str]) -> tuple[str, ...]:
     """Index terms of one token: its stem and, for a compound, the stems of every tail and every part.
 
     Tails ("verkehrszählung" of "radverkehrszählung") let a query for an inner compound match by prefix;
@@ -158,7 +159,7 @@ def compound_terms(token: str, lexicon: frozenset[str] | set[str]) -> list[str]:
     whole = stem(token)
     parts = split_compound(token, lexicon)
     if not parts:
-        return [whole]
+        return (whole,)
     out = [whole]
     # Rebuild tails from the original spelling so linking elements stay where they were.
     pos = 0
@@ -170,7 +171,7 @@ def compound_terms(token: str, lexicon: frozenset[str] | set[str]) -> list[str]:
     for start in starts[1:]:
         out.append(stem(token[start:]))
     out.extend(stem(part) for part in parts)
-    return list(dict.fromkeys(t for t in out if len(t) >= 2))
+    return tuple(dict.fromkeys(t for t in out if len(t) >= 2))
 
 
 def lexicon_words(texts: Iterable[str]) -> set[str]:

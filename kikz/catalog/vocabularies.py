@@ -88,7 +88,7 @@ ACCESS_RIGHTS: dict[str, str] = {
 
 EXTENSION_TO_FORMAT = {
     ".csv": "CSV",
-    ".txt": "CSV",
+    ".txt": "TXT",
     ".xlsx": "XLSX",
     ".xls": "XLS",
     ".json": "JSON",

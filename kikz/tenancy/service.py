@@ -221,6 +221,12 @@ def resolve_api_token(session: Session, secret: str) -> User | None:
     return user
 
 
+def list_api_tokens(session: Session, *, user: User) -> list[ApiToken]:
+    """The user's tokens, newest first (revoked ones too, so the list doubles as their history)."""
+    stmt = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    return list(session.scalars(stmt))
+
+
 def revoke_api_token(session: Session, *, user: User, token_id: int) -> None:
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:

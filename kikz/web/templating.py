@@ -21,6 +21,8 @@ MESSAGES_DIR = Path(str(resources.files("kikz.web") / "messages"))
 LANGUAGES = ("de", "en")
 LANG_COOKIE = "kikz_lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+# confirmations shown after a redirect (?hinweis=…); only these keys, so a link cannot inject text
+NOTICES = frozenset({"angelegt", "gespeichert", "datei", "link", "token_widerrufen", "abgemeldet"})
 
 
 @lru_cache
@@ -95,7 +97,9 @@ templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
     lang = language(request)
     settings = request.app.state.settings
     csrf_cookie = request.cookies.get(csrf.CSRF_COOKIE) or getattr(request.state, "csrf_cookie", None)
@@ -113,6 +117,9 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "fmt_number": lambda value: format_number(value, lang),
         "fmt_date": lambda value: format_date(value, lang),
     }
+    hinweis = request.query_params.get("hinweis", "")
+    if hinweis in NOTICES:
+        ctx["notice"] = translate(lang, f"notice.{hinweis}")
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     asked = request.query_params.get("lang")

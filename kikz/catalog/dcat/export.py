@@ -1,0 +1,497 @@
+"""DCAT-AP.de 3.0 export of the catalogue: per city or for all cities, paged (hydra) or as one full dump.
+
+Rows are read with plain column selects in keyset-paged chunks (no ORM objects), mapped to ``Resource``
+descriptions and printed by the streaming writers in ``rdfwriter``. Only datasets the caller may see are
+read: ``visible(principal, Dataset)`` sits in the SQL.
+
+Decisions (see docs/dcat.md):
+* every node is typed explicitly, and each controlled term used (theme, licence, format, ...) is described
+  once per output with its classes and label, so the DCAT-AP class constraints hold without inference;
+* a distribution without any licence is exported with ``other-closed`` (DCAT-AP.de requires a licence, and
+  without one no open licence has been granted);
+* ``dcatde:contributorID`` is the state portal the city delivers through (Hessian cities: ``hessen``);
+* the deprecated ``dcatde:politicalGeocodingURI`` and ``dcatde:legalBasis`` are not written; the regional key
+  goes into ``dct:spatial``, a legal basis given as IRI into ``dcatap:applicableLegislation``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+from urllib.parse import quote
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kikz.catalog.dcat import terms
+from kikz.catalog.dcat.rdfwriter import (
+    IRI,
+    MEDIA_TYPES,
+    Format,
+    Lit,
+    Node,
+    Object,
+    Resource,
+    Writer,
+    iri,
+    writer_for,
+)
+from kikz.catalog.models import Dataset, Distribution, License
+from kikz.catalog.vocabularies import ACCESS_RIGHTS, EU_THEMES, FILE_TYPES, FREQUENCIES
+from kikz.errors import KikzError, NotFound
+from kikz.tenancy.models import Municipality
+from kikz.tenancy.permissions import Principal, visible
+
+CHUNK = 1000
+# Loosely typed on purpose: SQLAlchemy 2.0 and 2.1 spell the generics of Row and Select differently.
+DbRow = Any
+DbSelect = Any
+PLATFORM_NAME = "Smart-KIKZ-Kommunen"
+
+DATASET_COLUMNS = (
+    Dataset.id, Dataset.identifier, Dataset.name, Dataset.title, Dataset.description, Dataset.keywords,
+    Dataset.themes, Dataset.publisher_name, Dataset.publisher_uri, Dataset.contact_name,
+    Dataset.contact_email, Dataset.contact_url, Dataset.license_id, Dataset.access_rights,
+    Dataset.temporal_start, Dataset.temporal_end,
+    Dataset.accrual_periodicity, Dataset.issued, Dataset.modified, Dataset.landing_page, Dataset.conforms_to,
+    Dataset.legal_basis, Dataset.language, Dataset.protection_class, Dataset.municipality_id,
+    Dataset.harvest_source_id,
+)  # fmt: skip
+DISTRIBUTION_COLUMNS = (
+    Distribution.dataset_id, Distribution.identifier, Distribution.title, Distribution.description,
+    Distribution.access_url, Distribution.download_url, Distribution.format, Distribution.media_type,
+    Distribution.byte_size, Distribution.checksum_sha256, Distribution.file_name, Distribution.license_id,
+    Distribution.issued, Distribution.modified,
+)  # fmt: skip
+
+
+class InvalidPage(KikzError):
+    status_code = 400
+    code = "invalid_page"
+
+
+@dataclass(frozen=True, slots=True)
+class City:
+    id: int
+    slug: str
+    name: str
+    official_name: str
+    ars: str
+    email: str
+    website: str
+
+
+@dataclass(frozen=True, slots=True)
+class LicenceInfo:
+    iri: str
+    title: str
+    attribution_required: bool
+
+
+@dataclass
+class ExportContext:
+    base_url: str
+    cities: dict[int, City]
+    licences: dict[str, LicenceInfo]
+    pending_terms: dict[str, Resource] = field(default_factory=dict)
+    written_terms: set[str] = field(default_factory=set)
+
+    def term(self, value: str, types: Sequence[str], label: str | None = None, lang: str = "de") -> IRI:
+        """Use a controlled term; it is described (classes, label) once in the output."""
+        node = IRI(value)
+        if value not in self.written_terms and value not in self.pending_terms:
+            props: list[tuple[str, Object]] = [("skos:prefLabel", Lit(label, lang))] if label else []
+            self.pending_terms[value] = Resource(node, list(types), props)
+        return node
+
+    def flush_terms(self) -> list[Resource]:
+        out = list(self.pending_terms.values())
+        self.written_terms.update(self.pending_terms)
+        self.pending_terms.clear()
+        return out
+
+    def dataset_iri(self, name: str) -> IRI:
+        return IRI(f"{self.base_url}/datensaetze/{quote(name, safe='')}")
+
+
+def load_context(session: Session, base_url: str) -> ExportContext:
+    cities = {
+        m.id: City(m.id, m.slug, m.name, m.official_name, m.ars, m.email, m.website)
+        for m in session.scalars(select(Municipality))
+    }
+    licences = {
+        lic.id: LicenceInfo(lic.iri, lic.title, lic.attribution_required)
+        for lic in session.scalars(select(License))
+    }
+    return ExportContext(base_url.rstrip("/"), cities, licences)
+
+
+# --- mapping rows to DCAT-AP.de -----------------------------------------------------------------------
+
+
+def _datetime(value: dt.datetime | None) -> Lit | None:
+    if value is None:
+        return None
+    return Lit(value.astimezone(dt.UTC).replace(microsecond=0).isoformat(), datatype="xsd:dateTime")
+
+
+def _date(value: dt.date | None) -> Lit | None:
+    return Lit(value.isoformat(), datatype="xsd:date") if value else None
+
+
+def _publisher(row: DbRow, city: City, ctx: ExportContext) -> Node:
+    name = row.publisher_name or city.official_name or city.name
+    props: list[tuple[str, Object]] = [("foaf:name", Lit(name))]
+    homepage = iri(row.publisher_uri)
+    if homepage:
+        props.append(("foaf:homepage", homepage))
+    if row.harvest_source_id is None:  # our own datasets are published by the city itself
+        kind = terms.PUBLISHER_TYPE_BASE + "LocalAuthority"
+        props.append(("dct:type", ctx.term(kind, ["skos:Concept"], "Local Authority", "en")))
+    return Node(["foaf:Organization", "foaf:Agent"], props)
+
+
+def _contact_point(row: DbRow, city: City) -> Node | None:
+    email = (row.contact_email or city.email).strip()
+    url = iri(row.contact_url) or (None if email else iri(city.website))
+    props: list[tuple[str, Object]] = [("vcard:fn", Lit(row.contact_name or row.publisher_name or city.name))]
+    if email:
+        mail = iri("mailto:" + email.removeprefix("mailto:"))
+        if mail:
+            props.append(("vcard:hasEmail", mail))
+    if url:
+        props.append(("vcard:hasURL", url))
+    if len(props) == 1:
+        return None
+    return Node(["vcard:Organization", "vcard:Kind"], props)
+
+
+def _attribution(row: DbRow, city: City) -> str:
+    name = row.publisher_name or city.official_name or city.name
+    return f"{name} ({row.issued.year})" if row.issued else name
+
+
+def distribution_resource(
+    d: DbRow, row: DbRow, city: City, ctx: ExportContext, dataset_iri: IRI, lang: str
+) -> Resource:
+    stored = d.checksum_sha256 is not None and not d.access_url
+    download: IRI | None
+    if stored:
+        download = IRI(f"{ctx.base_url}/dateien/{quote(d.identifier, safe='')}/{quote(d.file_name, safe='')}")
+        access = download
+    else:
+        access = iri(d.access_url) or iri(d.download_url) or iri(row.landing_page) or dataset_iri
+        download = iri(d.download_url)
+    props: list[tuple[str, Object]] = [
+        ("dct:title", Lit(d.title or d.file_name or row.title, lang)),
+        ("dcat:accessURL", access),
+    ]
+    if d.description:
+        props.append(("dct:description", Lit(d.description, lang)))
+    if download:
+        props.append(("dcat:downloadURL", download))
+    if d.format in FILE_TYPES:
+        fmt = ctx.term(
+            terms.file_type_iri(d.format), ["dct:MediaTypeOrExtent", "skos:Concept"], d.format, "en"
+        )
+        props.append(("dct:format", fmt))
+    media = d.media_type or (FILE_TYPES[d.format][0] if d.format in FILE_TYPES else "")
+    if media.count("/") == 1 and " " not in media:
+        props.append(("dcat:mediaType", ctx.term(terms.media_type_iri(media), ["dct:MediaType"])))
+    if d.byte_size is not None and d.byte_size >= 0:
+        props.append(("dcat:byteSize", Lit(str(d.byte_size), datatype="xsd:nonNegativeInteger")))
+    if stored:
+        algorithm = ctx.term(terms.SHA256, ["spdx:ChecksumAlgorithm"])
+        checksum = Lit(d.checksum_sha256, datatype="xsd:hexBinary")
+        props.append(
+            (
+                "spdx:checksum",
+                Node(["spdx:Checksum"], [("spdx:algorithm", algorithm), ("spdx:checksumValue", checksum)]),
+            )
+        )
+    licence_id = d.license_id or row.license_id
+    licence = ctx.licences.get(licence_id or "") or ctx.licences.get(terms.CLOSED_LICENSE)
+    if licence is None:  # the licence table is empty: refer to the vocabulary directly
+        licence = LicenceInfo(terms.license_iri(terms.CLOSED_LICENSE), "Andere geschlossene Lizenz", False)
+    props.append(
+        ("dct:license", ctx.term(licence.iri, ["dct:LicenseDocument", "skos:Concept"], licence.title))
+    )
+    rights = f"Lizenz: {licence.title}"
+    if licence.attribution_required:
+        text = _attribution(row, city)
+        props.append(("dcatde:licenseAttributionByText", Lit(text, lang)))
+        rights += f"; Namensnennung: {text}"
+    props.append(("dct:rights", Node(["dct:RightsStatement"], [("rdfs:label", Lit(rights, "de"))])))
+    props.append(("dcatap:availability", _availability(ctx)))
+    for pred, value in (("dct:issued", _datetime(d.issued)), ("dct:modified", _datetime(d.modified))):
+        if value:
+            props.append((pred, value))
+    return Resource(
+        IRI(f"{dataset_iri}#distribution-{quote(d.identifier, safe='')}"), ["dcat:Distribution"], props
+    )
+
+
+def _availability(ctx: ExportContext) -> IRI:
+    code = terms.DEFAULT_AVAILABILITY
+    return ctx.term(terms.AVAILABILITY_BASE + code, ["skos:Concept"], terms.AVAILABILITY[code])
+
+
+def dataset_resources(row: DbRow, dists: Sequence[DbRow], ctx: ExportContext) -> list[Resource]:
+    """The dataset and its distributions as DCAT-AP.de 3.0 resources."""
+    city = ctx.cities[row.municipality_id]
+    lang = (row.language or "de").lower()
+    subject = ctx.dataset_iri(row.name)
+    props: list[tuple[str, Object]] = [
+        ("dct:title", Lit(row.title, lang)),
+        ("dct:description", Lit(row.description or row.title, lang)),
+        ("dct:identifier", Lit(row.identifier)),
+    ]
+    props.extend(("dcat:keyword", Lit(kw, lang)) for kw in row.keywords or [] if kw)
+    for code in row.themes or []:
+        if code in EU_THEMES:
+            props.append(
+                ("dcat:theme", ctx.term(terms.theme_iri(code), ["skos:Concept"], EU_THEMES[code][0]))
+            )
+    props.append(("dct:publisher", _publisher(row, city, ctx)))
+    contact = _contact_point(row, city)
+    if contact:
+        props.append(("dcat:contactPoint", contact))
+    if city.ars:
+        props.append(("dct:spatial", ctx.term(terms.regional_key_iri(city.ars), ["dct:Location"])))
+        level = terms.geocoding_level_iri("municipality")
+        props.append(("dcatde:politicalGeocodingLevelURI", ctx.term(level, ["skos:Concept"], "Gemeinde")))
+        contributor = terms.contributor_for(city.ars)
+        if contributor:
+            props.append(("dcatde:contributorID", IRI(contributor)))
+    if row.temporal_start or row.temporal_end:
+        period: list[tuple[str, Object]] = []
+        for pred, date in (
+            ("dcat:startDate", _date(row.temporal_start)),
+            ("dcat:endDate", _date(row.temporal_end)),
+        ):
+            if date:
+                period.append((pred, date))
+        props.append(("dct:temporal", Node(["dct:PeriodOfTime"], period)))
+    if row.accrual_periodicity in FREQUENCIES:
+        code = row.accrual_periodicity
+        freq = ctx.term(terms.frequency_iri(code), ["dct:Frequency", "skos:Concept"], FREQUENCIES[code])
+        props.append(("dct:accrualPeriodicity", freq))
+    for pred, value in (("dct:issued", _datetime(row.issued)), ("dct:modified", _datetime(row.modified))):
+        if value:
+            props.append((pred, value))
+    landing = iri(row.landing_page)
+    if landing:
+        props.append(("dcat:landingPage", ctx.term(landing, ["foaf:Document"])))
+    code = terms.access_right(row.access_rights, row.protection_class)
+    rights = ctx.term(
+        terms.access_right_iri(code), ["dct:RightsStatement", "skos:Concept"], ACCESS_RIGHTS[code]
+    )
+    props.append(("dct:accessRights", rights))
+    props.append(("dcatap:availability", _availability(ctx)))
+    language = terms.language_iri(lang)
+    if language:
+        label = terms.LANGUAGES[lang][1]
+        props.append(("dct:language", ctx.term(language, ["dct:LinguisticSystem", "skos:Concept"], label)))
+    conforms = iri(row.conforms_to)
+    if conforms:
+        props.append(("dct:conformsTo", ctx.term(conforms, ["dct:Standard"])))
+    legislation = iri(row.legal_basis)
+    if legislation:
+        props.append(("dcatap:applicableLegislation", ctx.term(legislation, ["eli:LegalResource"])))
+    out = [Resource(subject, ["dcat:Dataset"], props)]
+    for d in dists:
+        dist = distribution_resource(d, row, city, ctx, subject, lang)
+        props.append(("dcat:distribution", dist.subject))
+        out.append(dist)
+    return out
+
+
+def catalog_resource(ctx: ExportContext, subject: IRI, city: City | None) -> Resource:
+    if city:
+        title = f"Offene Daten – {city.name}"
+        description = f"Datenkatalog von {city.official_name or city.name} (DCAT-AP.de 3.0)."
+        publisher = city.official_name or city.name
+        homepage = IRI(f"{ctx.base_url}/kommunen/{quote(city.slug, safe='')}")
+    else:
+        title = f"Offene Daten der {PLATFORM_NAME}"
+        description = "Gemeinsamer Datenkatalog der Smart-KIKZ-Kommunen in Hessen (DCAT-AP.de 3.0)."
+        publisher = PLATFORM_NAME
+        homepage = IRI(ctx.base_url + "/")
+    props: list[tuple[str, Object]] = [
+        ("dct:title", Lit(title, "de")),
+        ("dct:description", Lit(description, "de")),
+        ("dct:publisher", Node(["foaf:Organization", "foaf:Agent"], [("foaf:name", Lit(publisher))])),
+        ("foaf:homepage", ctx.term(homepage, ["foaf:Document"])),
+        (
+            "dct:language",
+            ctx.term(terms.LANGUAGE_BASE + "DEU", ["dct:LinguisticSystem", "skos:Concept"], "Deutsch"),
+        ),
+    ]
+    if city and city.ars:
+        props.append(("dct:spatial", ctx.term(terms.regional_key_iri(city.ars), ["dct:Location"])))
+    return Resource(subject, ["dcat:Catalog"], props)
+
+
+# --- reading --------------------------------------------------------------------------------------------
+
+
+def _resolve_city(session: Session, ctx: ExportContext, municipality: str | None) -> City | None:
+    if municipality is None:
+        return None
+    for city in ctx.cities.values():
+        if city.slug == municipality:
+            return city
+    raise NotFound(f"Unbekannte Kommune: {municipality}")
+
+
+def catalog_iri(base_url: str, municipality: str | None) -> IRI:
+    base = base_url.rstrip("/")
+    return IRI(
+        f"{base}/kommunen/{quote(municipality, safe='')}/catalog" if municipality else f"{base}/catalog"
+    )
+
+
+def _query(principal: Principal, city: City | None) -> DbSelect:
+    stmt = select(*DATASET_COLUMNS).where(visible(principal, Dataset))
+    if city is not None:
+        stmt = stmt.where(Dataset.municipality_id == city.id)
+    return stmt
+
+
+def _distributions(session: Session, ids: list[int]) -> dict[int, list[DbRow]]:
+    out: dict[int, list[DbRow]] = {}
+    if ids:
+        stmt = select(*DISTRIBUTION_COLUMNS).where(Distribution.dataset_id.in_(ids)).order_by(Distribution.id)
+        for d in session.execute(stmt):
+            out.setdefault(d.dataset_id, []).append(d)
+    return out
+
+
+def _chunk_resources(
+    session: Session, rows: Sequence[DbRow], ctx: ExportContext, catalog: IRI
+) -> list[Resource]:
+    dists = _distributions(session, [r.id for r in rows])
+    out: list[Resource] = []
+    links: list[tuple[str, Object]] = []
+    for row in rows:
+        described = dataset_resources(row, dists.get(row.id, ()), ctx)
+        links.append(("dcat:dataset", described[0].subject))
+        out.extend(described)
+    if links:
+        out.append(Resource(catalog, [], links))
+    out.extend(ctx.flush_terms())
+    return out
+
+
+def _keyset_chunks(session: Session, stmt: DbSelect, limit: int | None) -> Iterator[Sequence[DbRow]]:
+    last_id, remaining = 0, limit
+    while remaining is None or remaining > 0:
+        size = CHUNK if remaining is None else min(CHUNK, remaining)
+        rows = session.execute(stmt.where(Dataset.id > last_id).order_by(Dataset.id).limit(size)).all()
+        if not rows:
+            return
+        yield rows
+        last_id = rows[-1].id
+        if remaining is not None:
+            remaining -= len(rows)
+        if len(rows) < size:
+            return
+
+
+def export_catalog(
+    session: Session,
+    *,
+    principal: Principal,
+    fmt: Format,
+    base_url: str,
+    out: BinaryIO,
+    municipality: str | None = None,
+    limit: int | None = None,
+) -> int:
+    """Write the visible catalogue (all, one city's, or the first ``limit`` datasets); returns the count."""
+    ctx = load_context(session, base_url)
+    city = _resolve_city(session, ctx, municipality)
+    subject = catalog_iri(ctx.base_url, municipality)
+    writer: Writer = writer_for(fmt, out)
+    writer.start()
+    writer.write([catalog_resource(ctx, subject, city)])
+    count = 0
+    for rows in _keyset_chunks(session, _query(principal, city), limit):
+        writer.write(_chunk_resources(session, rows, ctx, subject))
+        count += len(rows)
+    writer.write(ctx.flush_terms())
+    writer.end()
+    return count
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    body: bytes
+    media_type: str
+    total: int
+    page: int
+    last_page: int
+
+
+def catalog_page(
+    session: Session,
+    *,
+    principal: Principal,
+    fmt: Format,
+    base_url: str,
+    page: int,
+    page_size: int,
+    view_url: str,
+    municipality: str | None = None,
+) -> CatalogPage:
+    """One page of the catalogue with a hydra:PartialCollectionView; ``view_url`` is the URL without ?page."""
+    ctx = load_context(session, base_url)
+    city = _resolve_city(session, ctx, municipality)
+    stmt = _query(principal, city)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    last_page = max(1, math.ceil(total / page_size))
+    if page < 1 or page > last_page:
+        raise InvalidPage(f"Ungültige Seite {page}: erlaubt sind die Seiten 1 bis {last_page}.")
+    rows = session.execute(stmt.order_by(Dataset.id).limit(page_size).offset((page - 1) * page_size)).all()
+    subject = catalog_iri(ctx.base_url, municipality)
+
+    def view(n: int) -> IRI:
+        return IRI(f"{view_url}?page={n}")
+
+    paging: list[tuple[str, Object]] = [
+        ("hydra:first", view(1)),
+        ("hydra:last", view(last_page)),
+        ("hydra:totalItems", Lit(str(total), datatype="xsd:nonNegativeInteger")),
+        ("hydra:itemsPerPage", Lit(str(page_size), datatype="xsd:nonNegativeInteger")),
+    ]
+    if page > 1:
+        paging.append(("hydra:previous", view(page - 1)))
+    if page < last_page:
+        paging.append(("hydra:next", view(page + 1)))
+    catalog = catalog_resource(ctx, subject, city)
+    catalog.props.append(("hydra:view", view(page)))
+    buffer = io.BytesIO()
+    writer: Writer = writer_for(fmt, buffer)
+    writer.start()
+    writer.write([catalog, Resource(view(page), ["hydra:PartialCollectionView"], paging)])
+    writer.write(_chunk_resources(session, rows, ctx, subject))
+    writer.write(ctx.flush_terms())
+    writer.end()
+    return CatalogPage(buffer.getvalue(), MEDIA_TYPES[fmt], total, page, last_page)
+
+
+def export_graph(
+    session: Session, *, principal: Principal, base_url: str, municipality: str | None = None
+) -> Any:
+    """The export as an rdflib Graph (for SHACL validation and the metadata-quality score)."""
+    import rdflib
+
+    buffer = io.BytesIO()
+    export_catalog(
+        session, principal=principal, fmt="turtle", base_url=base_url, out=buffer, municipality=municipality
+    )
+    return rdflib.Graph().parse(data=buffer.getvalue(), format="turtle")
