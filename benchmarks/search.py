@@ -32,15 +32,66 @@ from kikz.models import Base
 from kikz.tenancy.permissions import ANONYMOUS, Principal
 from kikz.types import Role
 
-SINGLE = ["Rad", "Baum", "Bäume", "Kita", "Haltestelle", "Parkhaus", "Wahl", "Haushalt", "Luft", "Lärm",
-          "Schule", "Spielplatz", "Feuerwehr", "Hochwasser", "Unfall", "Baustelle", "Friedhof", "Energie",
-          "Bibliothek", "Denkmal", "Wasser", "Ladesäule", "Solar", "Einwohner", "Trinkbrunnen", "Statistik"]
-COMPOUND = ["Radverkehrszählung", "Zählung", "Radweg", "Baumkataster", "Verkehrsunfälle", "Kindertagesstätte",
-            "Wahlergebnisse", "Parkhausbelegung", "Luftqualität", "Straßenbeleuchtung", "Grünflächen",
-            "Baumstandorte", "Lärmkartierung", "Photovoltaik", "Geschwindigkeitsmessung", "Zaehlstelle"]
-TWO_WORDS = ["Radverkehr Innenstadt", "Baumkataster Fulda", "Kita Gießen", "Haushalt 2021", "Luftqualität Marburg",
-             "Unfall Wetzlar", "Wahl 2016", "Spielplatz Kinder", "Energie Verbrauch", "Schule Offenbach",
-             "Lärm Straße", "Parken Echtzeit"]
+SINGLE = [
+    "Rad",
+    "Baum",
+    "Bäume",
+    "Kita",
+    "Haltestelle",
+    "Parkhaus",
+    "Wahl",
+    "Haushalt",
+    "Luft",
+    "Lärm",
+    "Schule",
+    "Spielplatz",
+    "Feuerwehr",
+    "Hochwasser",
+    "Unfall",
+    "Baustelle",
+    "Friedhof",
+    "Energie",
+    "Bibliothek",
+    "Denkmal",
+    "Wasser",
+    "Ladesäule",
+    "Solar",
+    "Einwohner",
+    "Trinkbrunnen",
+    "Statistik",
+]
+COMPOUND = [
+    "Radverkehrszählung",
+    "Zählung",
+    "Radweg",
+    "Baumkataster",
+    "Verkehrsunfälle",
+    "Kindertagesstätte",
+    "Wahlergebnisse",
+    "Parkhausbelegung",
+    "Luftqualität",
+    "Straßenbeleuchtung",
+    "Grünflächen",
+    "Baumstandorte",
+    "Lärmkartierung",
+    "Photovoltaik",
+    "Geschwindigkeitsmessung",
+    "Zaehlstelle",
+]
+TWO_WORDS = [
+    "Radverkehr Innenstadt",
+    "Baumkataster Fulda",
+    "Kita Gießen",
+    "Haushalt 2021",
+    "Luftqualität Marburg",
+    "Unfall Wetzlar",
+    "Wahl 2016",
+    "Spielplatz Kinder",
+    "Energie Verbrauch",
+    "Schule Offenbach",
+    "Lärm Straße",
+    "Parken Echtzeit",
+]
 COMMON = ["Stadt", "Daten", "2019"]
 FILTERS: list[dict[str, list[str]]] = [
     {"city": ["fulda"]}, {"theme": ["TRAN"]}, {"format": ["CSV"]}, {"license": ["dl-by-de/2.0"]},
@@ -80,9 +131,12 @@ def query_mix(n: int, seed: int = 7) -> list[tuple[str, dict[str, Any]]]:
 
 def principals(engine: Engine) -> list[tuple[str, Principal]]:
     with engine.connect() as conn:
-        ids = dict(conn.execute(text("SELECT slug, id FROM municipality")).all())  # type: ignore[arg-type]
+        ids: dict[str, int] = {
+            slug: mid for slug, mid in conn.execute(text("SELECT slug, id FROM municipality"))
+        }
     net = frozenset(ids[s] for s in ("offenbach", "giessen", "wetzlar", "fulda", "marburg", "limburg"))
-    staff = Principal(user_id=10**9, email="staff@offenbach.de", roles={ids["offenbach"]: frozenset({Role.STAFF})},
+    staff = Principal(user_id=10**9, email="staff@offenbach.de",
+                      roles={ids["offenbach"]: frozenset({Role.STAFF})},
                       network_cities=net & {ids["offenbach"]})  # fmt: skip
     steward = Principal(user_id=10**9 + 1, email="steward@giessen.de",
                         roles={ids["giessen"]: frozenset({Role.DATA_STEWARD})},
@@ -169,7 +223,9 @@ def postgres_run(args: argparse.Namespace, url: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--datasets", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=600)
     parser.add_argument("--sqlite-path", default="", help="reuse (or create) this SQLite file")

@@ -58,7 +58,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if settings.embedded_worker:
+            from kikz.jobs import WorkerThread
+            from kikz.worker import job_handlers
+
+            worker = WorkerThread(app.state.sessionmaker, job_handlers(settings))
+            worker.start()
         yield
+        if worker:
+            worker.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -137,8 +146,8 @@ def _include_routers(app: FastAPI) -> None:
     from kikz.catalog import ckan, pages as catalog_pages
     from kikz.catalog.dcat import routes as dcat_routes
     from kikz.tenancy import api as tenancy_api, oidc, pages as tenancy_pages
-    from kikz.web import pages as web_pages
+    from kikz.web import health, pages as web_pages
 
-    modules = (tenancy_api, catalog_api, ckan, dcat_routes, oidc, tenancy_pages, catalog_pages, web_pages)
+    modules = (health, tenancy_api, catalog_api, ckan, dcat_routes, oidc, tenancy_pages, catalog_pages, web_pages)
     for module in modules:
         app.include_router(module.router)

@@ -72,6 +72,17 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     uvicorn.run("kikz.app:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
 
 
+@main.command()
+def worker() -> None:
+    """Hintergrundaufträge abarbeiten (für den Betrieb mit mehreren Prozessen; beenden mit SIGTERM)."""
+    import logging
+
+    from kikz.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO)
+    run_worker(get_settings())
+
+
 @main.group()
 def db() -> None:
     """Datenbankschema verwalten."""

@@ -69,3 +69,17 @@ def prepare(settings: Settings, engine: Engine) -> dict[str, int] | None:
             summary = load_demo(session, store=FileStore(settings.files_dir), settings=settings)
             return dict(vars(summary)) if hasattr(summary, "__dict__") else None
     return None
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def stamp(engine: Engine, revision: str = "head") -> None:
+    """Mark a database whose schema was built from the models as being at ``revision``."""
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False), engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.stamp(cfg, revision)

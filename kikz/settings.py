@@ -45,6 +45,10 @@ class Settings(BaseSettings):
         "", description="Slug of the municipality new OIDC users join as staff (empty: no membership)."
     )
     catalog_page_size: int = Field(100, description="Datasets per page of the DCAT catalogue endpoint.")
+    embedded_worker: bool = Field(
+        True, description="Run background jobs in a thread of the web process (embedded default); production "
+        "runs `kikz worker` processes and sets this to false."
+    )
     demo_data: bool = Field(True, description="Load the demo content of the cities into an empty database.")
 
     @model_validator(mode="after")

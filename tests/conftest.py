@@ -65,6 +65,7 @@ def settings(tmp_path: Path, pg_schema: str | None) -> Settings:
         data_dir=tmp_path / "var",
         database_url=database_url(pg_schema),
         demo_data=False,
+        embedded_worker=False,
         base_url="http://testserver",
         _env_file=None,  # type: ignore[call-arg]
     )

@@ -43,24 +43,53 @@ class World:
 @pytest.fixture
 def world(session: Session) -> World:
     public = f.dataset(
-        session, name="radverkehr-offenbach", title="Radverkehrszählung Innenstadt", keywords=["Radverkehr"],
-        themes=["TRAN"], license_id="dl-by-de/2.0",
-    )  # fmt: skip
-    intern = f.dataset(session, name="gehaltsstatistik", title="Interne Personalstatistik",
-                       protection_class=ProtectionClass.INTERN, themes=["GOVE"])  # fmt: skip
-    secret = f.dataset(session, name="gutachten", title="Vertrauliches Gutachten",
-                       protection_class=ProtectionClass.VERTRAULICH)  # fmt: skip
-    giessen_public = f.dataset(session, municipality="giessen", name="baumkataster-giessen", title="Baumkataster",
-                               description="Standorte und Arten der Stadtbäume.", themes=["ENVI"], license_id="cc-by/4.0")  # fmt: skip
-    giessen_draft = f.dataset(session, municipality="giessen", name="giessen-entwurf", title="Entwurf Parkplätze",
-                              status=DatasetStatus.DRAFT)  # fmt: skip
+        session,
+        name="radverkehr-offenbach",
+        title="Radverkehrszählung Innenstadt",
+        keywords=["Radverkehr"],
+        themes=["TRAN"],
+        license_id="dl-by-de/2.0",
+    )
+    intern = f.dataset(
+        session,
+        name="gehaltsstatistik",
+        title="Interne Personalstatistik",
+        protection_class=ProtectionClass.INTERN,
+        themes=["GOVE"],
+    )
+    secret = f.dataset(
+        session,
+        name="gutachten",
+        title="Vertrauliches Gutachten",
+        protection_class=ProtectionClass.VERTRAULICH,
+    )
+    giessen_public = f.dataset(
+        session,
+        municipality="giessen",
+        name="baumkataster-giessen",
+        title="Baumkataster",
+        description="Standorte und Arten der Stadtbäume.",
+        themes=["ENVI"],
+        license_id="cc-by/4.0",
+    )
+    giessen_draft = f.dataset(
+        session,
+        municipality="giessen",
+        name="giessen-entwurf",
+        title="Entwurf Parkplätze",
+        status=DatasetStatus.DRAFT,
+    )
     world = World(
-        public=public, intern=intern, secret=secret, giessen_public=giessen_public, giessen_draft=giessen_draft,
+        public=public,
+        intern=intern,
+        secret=secret,
+        giessen_public=giessen_public,
+        giessen_draft=giessen_draft,
         staff=token_headers(session, "staff@offenbach.de", {"offenbach": [Role.STAFF]}),
         steward=token_headers(session, "steward@offenbach.de", {"offenbach": [Role.DATA_STEWARD]}),
         owner=token_headers(session, "owner@offenbach.de", {"offenbach": [Role.DATA_OWNER]}),
         foreign_steward=token_headers(session, "steward@giessen.de", {"giessen": [Role.DATA_STEWARD]}),
-    )  # fmt: skip
+    )
     session.commit()
     return world
 
@@ -77,22 +106,36 @@ def test_anonymous_search_lists_only_published_public_datasets(client: TestClien
     assert names(page) == {"radverkehr-offenbach", "baumkataster-giessen"}
     assert page["total"] == 2
     assert {(c["value"], c["label"], c["count"]) for c in page["facets"]["city"]} == {
-        ("offenbach", "Offenbach am Main", 1), ("giessen", "Gießen", 1)
-    }  # fmt: skip
+        ("offenbach", "Offenbach am Main", 1),
+        ("giessen", "Gießen", 1),
+    }
     assert {"value": "TRAN", "label": "Verkehr", "count": 1} in page["facets"]["theme"]
     assert page["facets"]["class"] == [{"value": "oeffentlich", "label": "öffentlich", "count": 2}]
+    assert page["facets"]["tag"] == [{"value": "Radverkehr", "label": "Radverkehr", "count": 1}]
+    limited = client.get("/api/v1/datasets", params={"facet_limit": 1}).json()["facets"]
+    assert [len(limited[name]) for name in ("city", "theme", "license")] == [1, 1, 1]
 
 
 def test_search_filters_text_sort_and_paging(client: TestClient, world: World) -> None:
-    assert names(client.get("/api/v1/datasets", params={"city": "giessen"}).json()) == {"baumkataster-giessen"}
+    assert names(client.get("/api/v1/datasets", params={"city": "giessen"}).json()) == {
+        "baumkataster-giessen"
+    }
     assert names(client.get("/api/v1/datasets", params={"theme": "TRAN"}).json()) == {"radverkehr-offenbach"}
     assert names(client.get("/api/v1/datasets", params={"license": "cc-by/4.0"}).json()) == {
         "baumkataster-giessen"
     }
-    assert names(client.get("/api/v1/datasets", params={"q": "Radverkehr"}).json()) == {"radverkehr-offenbach"}
+    assert names(client.get("/api/v1/datasets", params={"q": "Radverkehr"}).json()) == {
+        "radverkehr-offenbach"
+    }
+    assert names(client.get("/api/v1/datasets", params={"tag": "Radverkehr"}).json()) == {
+        "radverkehr-offenbach"
+    }
     first = client.get("/api/v1/datasets", params={"sort": "title", "per_page": 1}).json()
     second = client.get("/api/v1/datasets", params={"sort": "title", "per_page": 1, "page": 2}).json()
-    assert [first["items"][0]["title"], second["items"][0]["title"]] == ["Baumkataster", "Radverkehrszählung Innenstadt"]
+    assert [first["items"][0]["title"], second["items"][0]["title"]] == [
+        "Baumkataster",
+        "Radverkehrszählung Innenstadt",
+    ]
     assert (first["total"], first["page"], first["per_page"], second["page"]) == (2, 1, 1, 2)
 
 
@@ -143,9 +186,13 @@ def test_invalid_token_is_refused(client: TestClient, world: World) -> None:
 
 
 NEW = {
-    "municipality": "offenbach", "title": "Parkhausbelegung", "description": "Freie Plätze je Parkhaus.",
-    "keywords": ["Parken"], "themes": ["TRAN"], "license_id": "dl-zero-de/2.0",
-}  # fmt: skip
+    "municipality": "offenbach",
+    "title": "Parkhausbelegung",
+    "description": "Freie Plätze je Parkhaus.",
+    "keywords": ["Parken"],
+    "themes": ["TRAN"],
+    "license_id": "dl-zero-de/2.0",
+}
 
 
 def test_create_dataset(client: TestClient, world: World, session: Session) -> None:
@@ -217,7 +264,12 @@ def test_create_refuses_unknown_license_city_and_duplicates(client: TestClient, 
     unknown_license = client.post("/api/v1/datasets", json=NEW | {"license_id": "frei"}, headers=world.staff)
     assert unknown_license.status_code == 422
     assert "Unbekannte Lizenz 'frei'" in unknown_license.json()["error"]["message"]
-    assert client.post("/api/v1/datasets", json=NEW | {"municipality": "atlantis"}, headers=world.staff).status_code == 422
+    assert (
+        client.post(
+            "/api/v1/datasets", json=NEW | {"municipality": "atlantis"}, headers=world.staff
+        ).status_code
+        == 422
+    )
     duplicate_name = client.post("/api/v1/datasets", json=NEW | {"name": "gutachten"}, headers=world.staff)
     assert duplicate_name.status_code == 409
     same_id = NEW | {"identifier": world.public.identifier}
@@ -226,9 +278,10 @@ def test_create_refuses_unknown_license_city_and_duplicates(client: TestClient, 
 
 def test_update_creates_a_version_and_history(client: TestClient, world: World) -> None:
     response = client.patch(
-        "/api/v1/datasets/radverkehr-offenbach", json={"title": "Radverkehr Innenstadt", "change_note": "kürzer"},
+        "/api/v1/datasets/radverkehr-offenbach",
+        json={"title": "Radverkehr Innenstadt", "change_note": "kürzer"},
         headers=world.steward,
-    )  # fmt: skip
+    )
     assert response.status_code == 200, response.text
     assert (response.json()["title"], response.json()["version"]) == ("Radverkehr Innenstadt", 2)
     history = client.get("/api/v1/datasets/radverkehr-offenbach/history").json()
@@ -238,10 +291,16 @@ def test_update_creates_a_version_and_history(client: TestClient, world: World) 
 
 def test_update_permissions(client: TestClient, world: World) -> None:
     body = {"title": "Neuer Titel"}
-    assert client.patch("/api/v1/datasets/radverkehr-offenbach", json=body, headers=world.staff).status_code == 403
+    assert (
+        client.patch("/api/v1/datasets/radverkehr-offenbach", json=body, headers=world.staff).status_code
+        == 403
+    )
     foreign = client.patch("/api/v1/datasets/radverkehr-offenbach", json=body, headers=world.foreign_steward)
     assert foreign.status_code == 403
-    assert client.patch("/api/v1/datasets/gutachten", json=body, headers=world.foreign_steward).status_code == 404
+    assert (
+        client.patch("/api/v1/datasets/gutachten", json=body, headers=world.foreign_steward).status_code
+        == 404
+    )
     assert client.patch("/api/v1/datasets/gutachten", json=body, headers=world.steward).status_code == 200
 
 
@@ -267,7 +326,9 @@ def test_delete(client: TestClient, world: World, session: Session) -> None:
 # --- distributions and downloads -----------------------------------------------------------------------
 
 
-CP1252_CSV = "Zählstelle;Datum;Betrag\nKaiserstraße;01.02.2024;1.234,56\nMarktplatz;02.02.2024;17,5\n".encode("cp1252")
+CP1252_CSV = "Zählstelle;Datum;Betrag\nKaiserstraße;01.02.2024;1.234,56\nMarktplatz;02.02.2024;17,5\n".encode(
+    "cp1252"
+)
 
 
 def _counts(session: Session, dataset: Dataset) -> tuple[int, int, int]:
@@ -281,12 +342,18 @@ def _counts(session: Session, dataset: Dataset) -> tuple[int, int, int]:
 def test_upload_cp1252_semicolon_csv_and_download_it(client: TestClient, world: World) -> None:
     response = client.post(
         "/api/v1/datasets/radverkehr-offenbach/distributions",
-        files={"file": ("zählung.csv", CP1252_CSV, "text/csv")}, data={"title": "Zählung Februar"},
+        files={"file": ("zählung.csv", CP1252_CSV, "text/csv")},
+        data={"title": "Zählung Februar"},
         headers=world.steward,
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.text
     dist = response.json()
-    assert (dist["format"], dist["title"], dist["byte_size"], dist["row_count"]) == ("CSV", "Zählung Februar", len(CP1252_CSV), 2)
+    assert (dist["format"], dist["title"], dist["byte_size"], dist["row_count"]) == (
+        "CSV",
+        "Zählung Februar",
+        len(CP1252_CSV),
+        2,
+    )
     assert [c["name"] for c in dist["columns"]] == ["Zählstelle", "Datum", "Betrag"]
     assert dist["license_id"] == "dl-by-de/2.0"  # inherited from the dataset
     url = dist["download_url"]
@@ -297,28 +364,40 @@ def test_upload_cp1252_semicolon_csv_and_download_it(client: TestClient, world: 
     assert download.headers["content-type"].startswith("text/csv")
     assert download.headers["etag"] == f'"{dist["checksum_sha256"]}"'
     assert download.headers["content-disposition"] == "attachment; filename*=utf-8''z%C3%A4hlung.csv"
-    again = client.get(url.removeprefix("http://testserver"), headers={"if-none-match": download.headers["etag"]})
+    again = client.get(
+        url.removeprefix("http://testserver"), headers={"if-none-match": download.headers["etag"]}
+    )
     assert again.status_code == 304
+    head = client.head(url.removeprefix("http://testserver"))
+    assert (head.status_code, head.headers["content-length"], head.content) == (
+        200,
+        str(len(CP1252_CSV)),
+        b"",
+    )
     dataset = client.get("/api/v1/datasets/radverkehr-offenbach").json()
     assert dataset["version"] == 2
     assert [d["identifier"] for d in dataset["distributions"]] == [dist["identifier"]]
 
 
-def test_upload_too_large_is_refused_and_leaves_nothing(settings: Settings, world: World, session: Session) -> None:
+def test_upload_too_large_is_refused_and_leaves_nothing(
+    settings: Settings, world: World, session: Session
+) -> None:
     small = settings.model_copy(update={"max_upload_bytes": 100})
     with TestClient(create_app(small)) as client:
         before = _counts(session, world.public)
         response = client.post(
             "/api/v1/datasets/radverkehr-offenbach/distributions",
-            files={"file": ("gross.csv", b"a;b\n" + b"1;2\n" * 100, "text/csv")}, headers=world.steward,
-        )  # fmt: skip
+            files={"file": ("gross.csv", b"a;b\n" + b"1;2\n" * 100, "text/csv")},
+            headers=world.steward,
+        )
         assert response.status_code == 413
         assert "100 Bytes" in response.json()["error"]["message"]
         assert _counts(session, world.public) == before
         huge = client.post(
             "/api/v1/datasets/radverkehr-offenbach/distributions",
-            files={"file": ("riesig.csv", b"0" * (1024 * 1024 + 500), "text/csv")}, headers=world.steward,
-        )  # fmt: skip
+            files={"file": ("riesig.csv", b"0" * (1024 * 1024 + 500), "text/csv")},
+            headers=world.steward,
+        )
         assert huge.status_code == 413
         assert _counts(session, world.public) == before
     assert not list((settings.files_dir).rglob("*")) or all(p.is_dir() for p in settings.files_dir.rglob("*"))
@@ -338,8 +417,9 @@ def test_unreadable_upload_is_refused_with_reason(
     before = _counts(session, world.public)
     response = client.post(
         "/api/v1/datasets/radverkehr-offenbach/distributions",
-        files={"file": (file_name, content, "application/octet-stream")}, headers=world.steward,
-    )  # fmt: skip
+        files={"file": (file_name, content, "application/octet-stream")},
+        headers=world.steward,
+    )
     assert response.status_code == 422, response.text
     assert reason.lower() in response.json()["error"]["message"].lower()
     assert _counts(session, world.public) == before
@@ -360,8 +440,9 @@ def test_upload_permissions_and_licence(client: TestClient, world: World) -> Non
 def test_download_is_visibility_checked_and_cannot_escape(client: TestClient, world: World) -> None:
     response = client.post(
         "/api/v1/datasets/gehaltsstatistik/distributions",
-        files={"file": ("intern.csv", b"a;b\n1;2\n", "text/csv")}, headers=world.steward,
-    )  # fmt: skip
+        files={"file": ("intern.csv", b"a;b\n1;2\n", "text/csv")},
+        headers=world.steward,
+    )
     assert response.status_code == 201, response.text
     path = response.json()["download_url"].removeprefix("http://testserver")
     assert client.get(path).status_code == 404
@@ -380,7 +461,10 @@ def test_link_distribution(client: TestClient, world: World) -> None:
     body = {"access_url": "https://geo.offenbach.de/wms", "format": "wms_srvc", "title": "Kartendienst"}
     response = client.post(url, json=body, headers=world.steward)
     assert response.status_code == 201, response.text
-    assert (response.json()["format"], response.json()["access_url"]) == ("WMS_SRVC", "https://geo.offenbach.de/wms")
+    assert (response.json()["format"], response.json()["access_url"]) == (
+        "WMS_SRVC",
+        "https://geo.offenbach.de/wms",
+    )
     assert client.post(url, json=body | {"access_url": "ftp://x"}, headers=world.steward).status_code == 422
     assert client.post(url, json=body | {"format": "EXOTISCH"}, headers=world.steward).status_code == 422
     assert client.post(url, json=body | {"farbe": "rot"}, headers=world.steward).status_code == 422
@@ -392,7 +476,10 @@ def test_link_distribution(client: TestClient, world: World) -> None:
 
 def test_municipalities_count_what_the_caller_sees(client: TestClient, world: World) -> None:
     anonymous = {m["slug"]: m["dataset_count"] for m in client.get("/api/v1/municipalities").json()}
-    steward = {m["slug"]: m["dataset_count"] for m in client.get("/api/v1/municipalities", headers=world.steward).json()}
+    steward = {
+        m["slug"]: m["dataset_count"]
+        for m in client.get("/api/v1/municipalities", headers=world.steward).json()
+    }
     assert anonymous == {"offenbach": 1, "giessen": 1}
     assert steward == {"offenbach": 3, "giessen": 1}
     first = client.get("/api/v1/municipalities").json()[0]
@@ -409,12 +496,17 @@ def test_licenses(client: TestClient, world: World) -> None:
 def test_openapi_documents_every_route(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
     for path, method in [
-        ("/api/v1/datasets", "get"), ("/api/v1/datasets", "post"), ("/api/v1/datasets/{name_or_id}", "patch"),
-        ("/api/v1/datasets/{name_or_id}", "delete"), ("/api/v1/datasets/{name_or_id}/history", "get"),
-        ("/api/v1/datasets/{name_or_id}/distributions", "post"), ("/api/v1/datasets/{name_or_id}/links", "post"),
-        ("/api/v1/municipalities", "get"), ("/api/v1/licenses", "get"),
+        ("/api/v1/datasets", "get"),
+        ("/api/v1/datasets", "post"),
+        ("/api/v1/datasets/{name_or_id}", "patch"),
+        ("/api/v1/datasets/{name_or_id}", "delete"),
+        ("/api/v1/datasets/{name_or_id}/history", "get"),
+        ("/api/v1/datasets/{name_or_id}/distributions", "post"),
+        ("/api/v1/datasets/{name_or_id}/links", "post"),
+        ("/api/v1/municipalities", "get"),
+        ("/api/v1/licenses", "get"),
         ("/dateien/{distribution_identifier}/{file_name}", "get"),
-    ]:  # fmt: skip
+    ]:
         operation = spec["paths"][path][method]
         assert " / " in operation["summary"], (path, method)
     assert spec["components"]["schemas"]["DatasetCreateRequest"]["additionalProperties"] is False

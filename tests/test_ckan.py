@@ -38,24 +38,47 @@ class Catalogue:
 @pytest.fixture
 def catalogue(session: Session, settings: Settings) -> Catalogue:
     bikes = f.dataset(
-        session, name="radverkehr-offenbach", title="Radverkehrszählung Innenstadt",
-        keywords=["Radverkehr", "Öffentlicher Verkehr"], themes=["TRAN"], license_id="dl-by-de/2.0",
-        contact_email="verkehr@offenbach.de", accrual_periodicity="DAILY",
-    )  # fmt: skip
-    steward = principal_for(session, f.user(session, "st@offenbach.de", roles={"offenbach": [Role.DATA_STEWARD]}))
+        session,
+        name="radverkehr-offenbach",
+        title="Radverkehrszählung Innenstadt",
+        keywords=["Radverkehr", "Öffentlicher Verkehr"],
+        themes=["TRAN"],
+        license_id="dl-by-de/2.0",
+        contact_email="verkehr@offenbach.de",
+        accrual_periodicity="DAILY",
+    )
+    steward = principal_for(
+        session, f.user(session, "st@offenbach.de", roles={"offenbach": [Role.DATA_STEWARD]})
+    )
     catalog.add_file_distribution(
-        session, principal=steward, dataset=bikes, store=FileStore(settings.files_dir), filename="zaehlung.csv",
-        stream=io.BytesIO(b"Zeit;Anzahl\n2024-01-01T00:00;12\n"), max_bytes=10_000,
-    )  # fmt: skip
-    catalog.add_link_distribution(session, principal=steward, dataset=bikes,
-                                  access_url="https://geo.offenbach.de/wms", fmt="WMS_SRVC")  # fmt: skip
+        session,
+        principal=steward,
+        dataset=bikes,
+        store=FileStore(settings.files_dir),
+        filename="zaehlung.csv",
+        stream=io.BytesIO(b"Zeit;Anzahl\n2024-01-01T00:00;12\n"),
+        max_bytes=10_000,
+    )
+    catalog.add_link_distribution(
+        session, principal=steward, dataset=bikes, access_url="https://geo.offenbach.de/wms", fmt="WMS_SRVC"
+    )
     trees = f.dataset(
-        session, municipality="giessen", name="baumkataster-giessen", title="Baumkataster",
-        description="Standorte und Arten der Stadtbäume.", keywords=["Bäume"], themes=["ENVI"],
+        session,
+        municipality="giessen",
+        name="baumkataster-giessen",
+        title="Baumkataster",
+        description="Standorte und Arten der Stadtbäume.",
+        keywords=["Bäume"],
+        themes=["ENVI"],
         license_id="cc-by/4.0",
-    )  # fmt: skip
-    intern = f.dataset(session, name="interne-liste", title="Interne Liste der Dienstfahrräder",
-                       protection_class=ProtectionClass.INTERN, themes=["TRAN"])  # fmt: skip
+    )
+    intern = f.dataset(
+        session,
+        name="interne-liste",
+        title="Interne Liste der Dienstfahrräder",
+        protection_class=ProtectionClass.INTERN,
+        themes=["TRAN"],
+    )
     f.dataset(session, name="entwurf", title="Entwurf", status=DatasetStatus.DRAFT)
     staff = f.user(session, "staff@offenbach.de", roles={"offenbach": [Role.STAFF]})
     token, _ = tenancy.create_api_token(session, user=staff, name="CKAN-Harvester")
@@ -94,16 +117,31 @@ def test_package_show_has_the_ckan_shape(client: TestClient, catalogue: Catalogu
     pkg = call(client, "package_show", id="radverkehr-offenbach")
     assert call(client, "package_show", id=catalogue.bikes.identifier) == pkg
     assert (pkg["id"], pkg["name"], pkg["type"], pkg["state"], pkg["private"]) == (
-        catalogue.bikes.identifier, "radverkehr-offenbach", "dataset", "active", False
-    )  # fmt: skip
+        catalogue.bikes.identifier,
+        "radverkehr-offenbach",
+        "dataset",
+        "active",
+        False,
+    )
     assert pkg["notes"] == "Stündliche Zählwerte der Radverkehrszählstellen."
     assert pkg["organization"] == {
-        "id": "offenbach", "name": "offenbach", "title": "Offenbach am Main", "display_name": "Offenbach am Main",
-        "description": "", "image_url": "", "image_display_url": "", "created": pkg["organization"]["created"],
-        "is_organization": True, "approval_status": "approved", "state": "active", "type": "organization",
-    }  # fmt: skip
+        "id": "offenbach",
+        "name": "offenbach",
+        "title": "Offenbach am Main",
+        "display_name": "Offenbach am Main",
+        "description": "",
+        "image_url": "",
+        "image_display_url": "",
+        "created": pkg["organization"]["created"],
+        "is_organization": True,
+        "approval_status": "approved",
+        "state": "active",
+        "type": "organization",
+    }
     assert pkg["owner_org"] == "offenbach"
-    assert [(g["name"], g["title"], g["display_name"]) for g in pkg["groups"]] == [("tran", "Verkehr", "Verkehr")]
+    assert [(g["name"], g["title"], g["display_name"]) for g in pkg["groups"]] == [
+        ("tran", "Verkehr", "Verkehr")
+    ]
     assert [t["name"] for t in pkg["tags"]] == ["Radverkehr", "Öffentlicher Verkehr"]
     assert pkg["num_tags"] == 2
     assert (pkg["license_id"], pkg["isopen"]) == ("dl-by-de/2.0", True)
@@ -116,13 +154,19 @@ def test_package_show_has_the_ckan_shape(client: TestClient, catalogue: Catalogu
     upload, link = pkg["resources"]
     assert upload["url"] == f"http://testserver/dateien/{upload['id']}/zaehlung.csv"
     assert (upload["package_id"], upload["format"], upload["mimetype"], upload["position"]) == (
-        catalogue.bikes.identifier, "CSV", "text/csv", 0
-    )  # fmt: skip
+        catalogue.bikes.identifier,
+        "CSV",
+        "text/csv",
+        0,
+    )
     assert upload["size"] == len(b"Zeit;Anzahl\n2024-01-01T00:00;12\n")
     assert len(upload["hash"]) == 64
     assert (link["url"], link["format"], link["position"], link["size"]) == (
-        "https://geo.offenbach.de/wms", "WMS_SRVC", 1, None
-    )  # fmt: skip
+        "https://geo.offenbach.de/wms",
+        "WMS_SRVC",
+        1,
+        None,
+    )
 
     extras = {e["key"]: e["value"] for e in pkg["extras"]}
     assert extras["protection_class"] == "oeffentlich"
@@ -189,18 +233,29 @@ def test_invalid_token_is_an_authorization_error(client: TestClient, catalogue: 
 def test_package_list_with_paging(client: TestClient, catalogue: Catalogue) -> None:
     assert call(client, "package_list") == ["baumkataster-giessen", "radverkehr-offenbach"]
     assert call(client, "package_list", limit=1, offset=1) == ["radverkehr-offenbach"]
-    assert error(client, "package_list", 409, limit="viele")["limit"] == ["keine ganze Zahl / Invalid integer"]
+    assert error(client, "package_list", 409, limit="viele")["limit"] == [
+        "keine ganze Zahl / Invalid integer"
+    ]
 
 
 def test_organization_list_and_show(client: TestClient, catalogue: Catalogue) -> None:
-    assert call(client, "organization_list") == ["giessen", "offenbach"]  # by title: Gießen, Offenbach am Main
+    assert call(client, "organization_list") == [
+        "giessen",
+        "offenbach",
+    ]  # by title: Gießen, Offenbach am Main
     assert call(client, "organization_list", sort="name desc") == ["offenbach", "giessen"]
     full = call(client, "organization_list", all_fields="true")
     assert [(o["name"], o["title"], o["package_count"]) for o in full] == [
-        ("giessen", "Gießen", 1), ("offenbach", "Offenbach am Main", 1)
-    ]  # fmt: skip
-    staff = call(client, "organization_list", headers={"Authorization": catalogue.staff_token},
-                 all_fields=True, sort="package_count desc")  # fmt: skip
+        ("giessen", "Gießen", 1),
+        ("offenbach", "Offenbach am Main", 1),
+    ]
+    staff = call(
+        client,
+        "organization_list",
+        headers={"Authorization": catalogue.staff_token},
+        all_fields=True,
+        sort="package_count desc",
+    )
     assert [(o["name"], o["package_count"]) for o in staff] == [("offenbach", 3), ("giessen", 1)]
     org = call(client, "organization_show", id="offenbach", include_datasets="true")
     assert (org["title"], org["package_count"]) == ("Offenbach am Main", 1)
@@ -228,16 +283,19 @@ def test_group_and_license_lists(client: TestClient, catalogue: Catalogue) -> No
 
 
 def test_package_search_text_and_facets(client: TestClient, catalogue: Catalogue) -> None:
-    result = call(client, "package_search", q="Radverkehr",
-                  **{"facet.field": json.dumps(["organization", "groups", "tags", "res_format", "license_id"])})  # fmt: skip
+    facet_fields: dict[str, Any] = {
+        "facet.field": json.dumps(["organization", "groups", "tags", "res_format", "license_id"])
+    }
+    result = call(client, "package_search", q="Radverkehr", **facet_fields)
     assert result["count"] == 1
     assert result["results"][0]["name"] == "radverkehr-offenbach"
     assert result["facets"]["organization"] == {"offenbach": 1}
     assert result["facets"]["res_format"] == {"CSV": 1, "WMS_SRVC": 1}
     assert result["facets"]["tags"] == {"Radverkehr": 1, "Öffentlicher Verkehr": 1}
     assert result["search_facets"]["groups"] == {
-        "title": "groups", "items": [{"name": "tran", "display_name": "Verkehr", "count": 1}]
-    }  # fmt: skip
+        "title": "groups",
+        "items": [{"name": "tran", "display_name": "Verkehr", "count": 1}],
+    }
     assert result["search_facets"]["organization"]["items"] == [
         {"name": "offenbach", "display_name": "Offenbach am Main", "count": 1}
     ]
@@ -269,7 +327,9 @@ def test_package_search_rows_start_and_sort(client: TestClient, catalogue: Catal
     second = call(client, "package_search", sort="title_string asc", rows=1, start=1)
     assert [p["name"] for p in second["results"]] == ["radverkehr-offenbach"]
     newest = call(client, "package_search", sort="metadata_modified desc")["results"]
-    assert [p["metadata_modified"] for p in newest] == sorted((p["metadata_modified"] for p in newest), reverse=True)
+    assert [p["metadata_modified"] for p in newest] == sorted(
+        (p["metadata_modified"] for p in newest), reverse=True
+    )
     counted = call(client, "package_search", rows=0, q="*:*")
     assert (counted["count"], counted["results"]) == (2, [])
     assert call(client, "package_search", rows=5000)["count"] == 2  # capped at 1000 like CKAN, not refused
@@ -314,7 +374,9 @@ def test_post_json_and_legacy_prefix(client: TestClient, catalogue: Catalogue) -
 
 
 def test_bad_requests(client: TestClient) -> None:
-    broken = client.post(f"{API}/package_show", content=b"{kaputt", headers={"content-type": "application/json"})
+    broken = client.post(
+        f"{API}/package_show", content=b"{kaputt", headers={"content-type": "application/json"}
+    )
     assert broken.status_code == 400
     assert broken.json()["error"]["message"].startswith("Bad request - JSON Error")
     unknown = client.get(f"{API}/package_create")
@@ -351,5 +413,8 @@ def test_ckanapi_client_lists_and_reads(app: FastAPI, catalogue: Catalogue) -> N
             ckan.action.package_show(id="interne-liste")
         with pytest.raises(ckanapi.ValidationError):
             ckan.action.package_search(rows="viele")
-    with live_server(app) as url, ckanapi.RemoteCKAN(url, apikey=catalogue.staff_token, get_only=True) as ckan:
+    with (
+        live_server(app) as url,
+        ckanapi.RemoteCKAN(url, apikey=catalogue.staff_token, get_only=True) as ckan,
+    ):
         assert ckan.action.package_show(id="interne-liste")["private"] is True

@@ -18,8 +18,11 @@ from tests import factories as f
 
 @pytest.fixture
 def maria(session: Session) -> dict[str, str]:
-    user = f.user(session, "maria@offenbach.de",
-                  roles={"offenbach": [Role.STAFF, Role.DATA_STEWARD], "marburg": [Role.STAFF]})  # fmt: skip
+    user = f.user(
+        session,
+        "maria@offenbach.de",
+        roles={"offenbach": [Role.STAFF, Role.DATA_STEWARD], "marburg": [Role.STAFF]},
+    )
     secret, _ = tenancy.create_api_token(session, user=user, name="Erstes Token")
     session.commit()
     return {"Authorization": f"Bearer {secret}"}
@@ -30,7 +33,11 @@ def test_me_shows_user_and_memberships(client: TestClient, maria: dict[str, str]
     assert (me["email"], me["display_name"], me["is_superuser"]) == ("maria@offenbach.de", "maria", False)
     assert me["memberships"] == [
         {"municipality": "marburg", "municipality_name": "Marburg", "roles": ["staff"]},
-        {"municipality": "offenbach", "municipality_name": "Offenbach am Main", "roles": ["data_steward", "staff"]},
+        {
+            "municipality": "offenbach",
+            "municipality_name": "Offenbach am Main",
+            "roles": ["data_steward", "staff"],
+        },
     ]
 
 
@@ -42,7 +49,9 @@ def test_me_needs_login(client: TestClient) -> None:
 
 
 def test_create_token_shows_secret_once_and_it_works(client: TestClient, maria: dict[str, str]) -> None:
-    response = client.post("/api/v1/me/tokens", json={"name": "Import-Skript", "valid_days": 30}, headers=maria)
+    response = client.post(
+        "/api/v1/me/tokens", json={"name": "Import-Skript", "valid_days": 30}, headers=maria
+    )
     assert response.status_code == 201, response.text
     created = response.json()
     assert created["token"].startswith("kikz_")
@@ -57,7 +66,15 @@ def test_create_token_shows_secret_once_and_it_works(client: TestClient, maria: 
     assert all("token" not in t for t in listed)
     assert created["token"] not in client.get("/api/v1/me/tokens", headers=maria).text
     assert listed[0]["last_used_at"] is not None  # used just above
-    assert set(listed[0]) == {"id", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"}
+    assert set(listed[0]) == {
+        "id",
+        "name",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    }
 
 
 def test_revoke_token(client: TestClient, maria: dict[str, str], session: Session) -> None:
@@ -71,7 +88,9 @@ def test_revoke_token(client: TestClient, maria: dict[str, str], session: Sessio
     assert row is not None and row.revoked_at is not None
 
 
-def test_cannot_revoke_someone_elses_token(client: TestClient, maria: dict[str, str], session: Session) -> None:
+def test_cannot_revoke_someone_elses_token(
+    client: TestClient, maria: dict[str, str], session: Session
+) -> None:
     other = f.user(session, "other@giessen.de")
     _, token = tenancy.create_api_token(session, user=other, name="fremd")
     session.commit()

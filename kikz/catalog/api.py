@@ -65,12 +65,20 @@ def search_datasets(
     protection_class: Annotated[list[str] | None, Query(alias="class", max_length=20)] = None,
     file_format: Annotated[list[str] | None, Query(alias="format", max_length=20)] = None,
     license_id: Annotated[list[str] | None, Query(alias="license", max_length=20)] = None,
+    tag: Annotated[list[str] | None, Query(max_length=20, description="Schlagwort / keyword")] = None,
     sort: Literal["relevance", "modified", "title"] = "relevance",
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
+    facet_limit: Annotated[int, Query(ge=0, le=1000, description="Werte je Facette / values per facet")] = 50,
 ) -> DatasetPage:
-    given = {"city": city, "theme": theme, "class": protection_class, "format": file_format,
-             "license": license_id}  # fmt: skip
+    given = {
+        "city": city,
+        "theme": theme,
+        "class": protection_class,
+        "format": file_format,
+        "license": license_id,
+        "tag": tag,
+    }
     filters = {name: values for name, values in given.items() if values}
     result = search.search_datasets(
         session, principal=principal, query=q, filters=filters, sort=sort,
@@ -83,7 +91,9 @@ def search_datasets(
         page=page,
         per_page=per_page,
         facets={
-            name: [FacetCount(value=v, label=labels.get((name, v), v), count=n) for v, n in counts]
+            name: [
+                FacetCount(value=v, label=labels.get((name, v), v), count=n) for v, n in counts[:facet_limit]
+            ]
             for name, counts in result.facets.items()
         },
     )
@@ -113,7 +123,7 @@ def _facet_labels(session: Session) -> dict[tuple[str, str], str]:
 def create_dataset(
     data: DatasetCreateRequest, session: SessionDep, principal: LoggedInDep, settings: SettingsDep,
     response: Response,
-) -> DatasetPublic:  # fmt: skip
+) -> DatasetPublic:
     dataset = service.create_dataset(session, principal=principal, data=data)
     response.headers["Location"] = f"/api/v1/datasets/{dataset.name}"
     return service.to_public(dataset, base_url=settings.base_url)
@@ -144,7 +154,7 @@ def read_dataset(
 def update_dataset(
     name_or_id: str, data: DatasetUpdateRequest, session: SessionDep, principal: LoggedInDep,
     settings: SettingsDep,
-) -> DatasetPublic:  # fmt: skip
+) -> DatasetPublic:
     dataset = service.get_dataset(session, principal=principal, key=name_or_id)
     service.update_dataset(session, principal=principal, dataset=dataset, data=data)
     return service.to_public(dataset, base_url=settings.base_url)

@@ -1,5 +1,5 @@
-"""Catalogue search: German words, compounds and prefixes over titles, descriptions, keywords and column names,
-ranked BM25-style, with facet counts, and filtered by the permission policy *inside* the SQL.
+"""Catalogue search: German words, compounds and prefixes over titles, descriptions, keywords and column
+names, ranked BM25-style, with facet counts, and filtered by the permission policy *inside* the SQL.
 
 Matching rules (see ``kikz.catalog.text`` for the analysis):
 
@@ -27,7 +27,6 @@ from sqlalchemy import (
     Engine,
     Float,
     Integer,
-    Select,
     String,
     and_,
     case,
@@ -107,7 +106,7 @@ def analyse_query(query: str) -> list[QueryWord]:
 def _term_range(model: Any, prefix: str) -> ColumnElement[bool]:
     upper = text.prefix_upper_bound(prefix)
     if upper is None:
-        return model.term >= prefix  # type: ignore[no-any-return]
+        return model.term >= prefix
     return and_(model.term >= prefix, model.term < upper)
 
 
@@ -142,7 +141,9 @@ def _document_count(session: Session) -> int:
 
 
 def _document_frequency(session: Session, word: QueryWord) -> int:
-    stmt = select(func.count(func.distinct(SearchPosting.dataset_id))).where(_word_condition(SearchPosting, word))
+    stmt = select(func.count(func.distinct(SearchPosting.dataset_id))).where(
+        _word_condition(SearchPosting, word)
+    )
     return _cached(session, word.prefixes, lambda: session.scalar(stmt) or 0)
 
 
@@ -162,7 +163,9 @@ def _expand_unmatched(session: Session, words: list[QueryWord]) -> list[QueryWor
     return out[: MAX_QUERY_WORDS * 2]
 
 
-def _validate(filters: dict[str, list[str]] | None, sort: str, limit: int, offset: int) -> dict[str, list[str]]:
+def _validate(
+    filters: dict[str, list[str]] | None, sort: str, limit: int, offset: int
+) -> dict[str, list[str]]:
     if sort not in SORTS:
         raise InvalidInput(f"Unbekannte Sortierung '{str(sort)[:40]}' (erlaubt: {', '.join(SORTS)}).")
     if not 1 <= limit <= MAX_LIMIT:
@@ -189,13 +192,15 @@ def _candidates(
     words: Sequence[QueryWord],
     filters: dict[str, list[str]],
     query: str,
-) -> Select[Any]:
+) -> Any:  # a Select; its generic spelling differs between SQLAlchemy 2.0 and 2.1
     """SELECT id, score of every dataset the principal may see that matches words and filters."""
     conditions: list[ColumnElement[bool]] = [visible(principal, Dataset)]
     for name, values in filters.items():
         conditions.append(
             Dataset.id.in_(
-                select(DatasetFacet.dataset_id).where(DatasetFacet.facet == name, DatasetFacet.value.in_(values))
+                select(DatasetFacet.dataset_id).where(
+                    DatasetFacet.facet == name, DatasetFacet.value.in_(values)
+                )
             )
         )
     if not words:
@@ -203,7 +208,9 @@ def _candidates(
     documents = max(_document_count(session), 1)
     # The rarest word drives: its postings are grouped once, every other word is a seek per candidate on
     # (dataset_id, term), so the cost follows the smallest posting list, not the largest.
-    stats = sorted(((_document_frequency(session, w), i, w) for i, w in enumerate(words)), key=lambda t: t[:2])
+    stats = sorted(
+        ((_document_frequency(session, w), i, w) for i, w in enumerate(words)), key=lambda t: t[:2]
+    )
     driver_word = stats[0][2]
     driver = (
         select(SearchPosting.dataset_id.label("id"), _best_weight(SearchPosting, driver_word).label("s"))
@@ -259,7 +266,7 @@ def search_datasets(
     limit: int = 20,
     offset: int = 0,
 ) -> SearchResult:
-    """Visible datasets matching ``query`` and ``filters`` (AND across facets, OR within one), one page of them.
+    """Visible datasets matching ``query`` and ``filters`` (AND across facets, OR within one): one page.
 
     Count, facet counts and the page come from one statement over one candidate set (a CTE that both
     backends materialise once), so they always agree and the permission filter is applied exactly once,
@@ -270,10 +277,16 @@ def search_datasets(
     if words:
         words = _expand_unmatched(session, words)
     candidates = _candidates(session, principal, words, clean, query or "")
-    hits = candidates.add_columns(Dataset.modified.label("modified"), Dataset.title.label("title")).cte("hits")
+    # The title is fetched only when sorting by it: it lives in the wide row, everything else in an index.
+    sort_columns: list[Any] = [Dataset.modified.label("modified")]
+    if sort == "title":
+        sort_columns.append(Dataset.title.label("title"))
+    hits = candidates.add_columns(*sort_columns).cte("hits")
     no_int, no_str = cast(null(), Integer), cast(null(), String)
-    count_part = select(literal(0).label("kind"), no_int.label("id"), no_int.label("pos"), no_str.label("facet"),
-                        no_str.label("value"), cast(func.count(), Float).label("num")).select_from(hits)  # fmt: skip
+    count_part = select(
+        literal(0).label("kind"), no_int.label("id"), no_int.label("pos"), no_str.label("facet"),
+        no_str.label("value"), cast(func.count(), Float).label("num"),
+    ).select_from(hits)  # fmt: skip
     facet_part = (
         select(literal(1), no_int, no_int, DatasetFacet.facet, DatasetFacet.value, cast(func.count(), Float))
         # "dataset_id IN (hits)" with no usable condition on facet: SQLite then seeks the few rows of each

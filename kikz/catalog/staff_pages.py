@@ -38,6 +38,8 @@ DATASET_FIELDS = (
 EXTRA_FIELDS = ("municipality", "name", "identifier", "protection_class", "contains_personal_data", "status",
                 "change_note")  # fmt: skip
 PERSONAL = {"ja": True, "nein": False, "": None}
+FIELD_ORDER = ("municipality", "name", "identifier", *DATASET_FIELDS, "protection_class", "contains_personal_data",
+               "status", "change_note")  # fmt: skip
 
 
 async def submitted_form(request: Request) -> FormData:
@@ -235,6 +237,7 @@ def create(request: Request, session: SessionDep, principal: PrincipalDep, form:
                     f"/verwaltung/datensaetze/{dataset.name}/bearbeiten?hinweis=angelegt", 303
                 )
             return RedirectResponse(f"/datensaetze/{dataset.name}?hinweis=angelegt", 303)
+    errors.sort(FIELD_ORDER)
     return _render_new(request, session, principal, values, errors, status_code)
 
 

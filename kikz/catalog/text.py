@@ -28,47 +28,54 @@ LINKING = ("", "s", "es", "n", "en", "er", "e")
 # Inflection endings a final part may carry ("Zählstellen" = zählstelle + n).
 ENDINGS = ("", "e", "en", "n", "s", "es", "er", "ern", "nen", "se")
 
-STOP_WORDS = frozenset(
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+STOP_WORDS = _word_set(
     """
-    aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes auch auf aus
-    bei beim bis bzw da damit dann der den des dem die das dass dies diese diesem diesen dieser dieses doch dort
-    du durch ein eine einem einen einer eines einige er es etwa etwas für gegen hat hatte hier ihr ihre im in
-    ins ist je jede jedem jeden jeder jedes kann kein keine mit nach nicht noch nur ob oder ohne pro sein seine
-    sich sie sind so sowie über um und uns unter usw vom von vor wann war was welche wenn wer werden wie wir
-    wird wo zu zum zur zwischen sowohl bzw z b ca ggf inkl
+    aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes auch
+    auf aus bei beim bis bzw da damit dann der den des dem die das dass dies diese diesem diesen dieser
+    dieses doch dort du durch ein eine einem einen einer eines einige er es etwa etwas fur gegen hat
+    hatte hier ihr ihre im in ins ist je jede jedem jeden jeder jedes kann kein keine mit nach nicht
+    noch nur ob oder ohne pro sein seine sich sie sind so sowie uber um und uns unter usw vom von vor
+    wann war was welche wenn wer werden wie wir wird wo zu zum zur zwischen sowohl bzw z b ca ggf inkl
     the of and or for to with on at by from is are
-    """.split()
+    """
 )
 
 # Frequent parts of municipal dataset vocabulary (folded: lower case, no umlauts, ß → ss). The corpus
 # vocabulary is added to these at indexing time.
-BUILTIN_PARTS = frozenset(
+BUILTIN_PARTS = _word_set(
     """
     abfall abgabe abwasser adresse akte aktion altglas amt anlage anmeldung anteil antrag anzahl arbeit
-    arbeitslos art arzt ausbau ausgabe auskunft ausleihe auto bad bahn bahnhof bau baum baustelle bebauung
-    bedarf beleuchtung belegung bereich berg bericht beschluss besucher betrieb bevolkerung bewohner bezirk
-    bibliothek bildung biotop blitzer boden brand brucke brunnen burger buro bus dach daten denkmal dienst
-    dorf ebene einrichtung einsatz einwohner eltern energie entsorgung erfassung ergebnis fahrrad fahrt fahrzeug
-    fahrbahn familie feld fest feuer feuerwehr flache fluss flur forst freizeit friedhof fruh fuss fussganger
-    garten gas gebaude gebiet gebuhr gefahr geld gemeinde gerat gesamt geschaft geschwindigkeit gesundheit
-    gewasser gewerbe grenze grun grund gruppe gut hafen halle haltestelle handel haus haushalt heim hilfe
-    hoch hochwasser hof holz hund hydrant immission information infrastruktur jahr jugend kamera karte
-    kataster kind kinder kirche klasse klima kosten kraft kreis kreuzung kultur kunst lade ladesaule land
-    larm lage lauf leistung licht linie liste luft markt mast mess messung messstation miete mobilitat monat
-    muhl mull museum nacht natur netz nutzung ort park parkhaus parkplatz personal person pflanze pflege plan
-    platz polizei preis projekt punkt qualitat quartier rad rat raum recht regen rettung richtung ring
-    sammlung satz schaden schule schutz see sitzung solar sozial spiel spielplatz sport stadt stadtteil
-    standort station statistik stelle steuer strasse strecke strom stunde tag tarif teil tempo tier tor
-    tourismus treffen turm uberwachung umwelt unfall unterkunft verbrauch verein verkehr verkauf versorgung
-    verwaltung verzeichnis viertel volk wahl wahlbezirk wald wander wanderweg wasser wechsel weg welt werk
-    wert wetter wiese wind wirtschaft woche wohn wohnung zahl zahler zahlung zahlstelle zeit zentrum zone
-    zug zulassung bestand kindertagesstatte statte tagesstatte schwimmbad hallenbad freibad sportstatte
-    gemeinderat stadtrat ergebnis kommunalwahl wahlergebnis haltepunkt ampel signal anlage grunflache
-    lehr schuler student hochschule universitat verordnung satzung gesetz bauleitplan bebauungsplan
-    flachennutzung flachennutzungsplan luftqualitat feinstaub stickstoff ozon temperatur niederschlag pegel
-    stand grundwasser trinkwasser toilette hotspot wlan funk ladestation elektro photovoltaik potenzial
-    gewerbeanmeldung betriebe haushaltsplan finanz finanzen einnahme ausgaben zuschuss forderung zuweisung
-    """.split()
+    arbeitslos art arzt ausbau ausgabe auskunft ausleihe auto bad bahn bahnhof bau baum baustelle
+    bebauung bedarf beleuchtung belegung bereich berg bericht beschluss besucher betrieb bevolkerung
+    bewohner bezirk bibliothek bildung biotop blitzer boden brand brucke brunnen burger buro bus dach
+    daten denkmal dienst dorf ebene einrichtung einsatz einwohner eltern energie entsorgung erfassung
+    ergebnis fahrrad fahrt fahrzeug fahrbahn familie feld fest feuer feuerwehr flache fluss flur forst
+    freizeit friedhof fruh fuss fussganger garten gas gebaude gebiet gebuhr gefahr geld gemeinde gerat
+    gesamt geschaft geschwindigkeit gesundheit gewasser gewerbe grenze grun grund gruppe gut hafen halle
+    haltestelle handel haus haushalt heim hilfe hoch hochwasser hof holz hund hydrant immission
+    information infrastruktur jahr jugend kamera karte kataster kind kinder kirche klasse klima kosten
+    kraft kreis kreuzung kultur kunst lade ladesaule land larm lage lauf leistung licht linie liste luft
+    markt mast mess messung messstation miete mobilitat monat muhl mull museum nacht natur netz nutzung
+    ort park parkhaus parkplatz personal person pflanze pflege plan platz polizei preis projekt punkt
+    qualitat quartier rad rat raum recht regen rettung richtung ring sammlung satz schaden schule schutz
+    see sitzung solar sozial spiel spielplatz sport stadt stadtteil standort station statistik stelle
+    steuer strasse strecke strom stunde tag tarif teil tempo tier tor tourismus treffen turm uberwachung
+    umwelt unfall unterkunft verbrauch verein verkehr verkauf versorgung verwaltung verzeichnis viertel
+    volk wahl wahlbezirk wald wander wanderweg wasser wechsel weg welt werk wert wetter wiese wind
+    wirtschaft woche wohn wohnung zahl zahler zahlung zahlstelle zeit zentrum zone zug zulassung bestand
+    kindertagesstatte statte tagesstatte schwimmbad hallenbad freibad sportstatte gemeinderat stadtrat
+    ergebnis kommunalwahl wahlergebnis haltepunkt ampel signal anlage grunflache lehr schuler student
+    hochschule universitat verordnung satzung gesetz bauleitplan bebauungsplan flachennutzung
+    flachennutzungsplan luftqualitat feinstaub stickstoff ozon temperatur niederschlag pegel stand
+    grundwasser trinkwasser toilette hotspot wlan funk ladestation elektro photovoltaik potenzial
+    gewerbeanmeldung betriebe haushaltsplan finanz finanzen einnahme ausgaben zuschuss forderung
+    zuweisung
+    """
 )
 
 SYNONYMS: dict[str, tuple[str, ...]] = {

@@ -29,7 +29,7 @@ from kikz.demo.accounts import (
 from kikz.demo.cities import CITIES, City
 from kikz.demo.files import Table, render
 from kikz.demo.plan import specs_for
-from kikz.demo.specs import DatasetSpec, TableMaker, contact_email
+from kikz.demo.specs import DatasetSpec, FileSpec, contact_email
 from kikz.settings import Settings
 from kikz.storage import FileStore
 from kikz.tenancy import service as tenancy
@@ -37,6 +37,7 @@ from kikz.tenancy.models import Municipality, User
 from kikz.tenancy.permissions import Principal, principal_for
 from kikz.types import DatasetStatus, Role
 
+DEMO_NOTE = " Die Datensätze dieser Demo sind synthetisch erzeugt und keine amtlichen Daten der Stadt."
 SYSTEM = Principal(display_name="Demodaten", is_superuser=True)
 """Acts for the cities when there are no demo accounts (production): a system actor, not a login."""
 
@@ -62,8 +63,11 @@ def seed(city: City, spec: DatasetSpec, part: str = "") -> random.Random:
     return random.Random(f"kikz-demo:{city.slug}:{spec.key}:{part}")
 
 
-def build_table(city: City, spec: DatasetSpec, maker: TableMaker | None = None, part: str = "") -> Table:
-    return (maker or spec.table)(city, seed(city, spec, part))
+def build_table(city: City, spec: DatasetSpec, file: FileSpec | None = None) -> Table:
+    """The table behind a dataset's files, or behind one file that has content of its own."""
+    if file is not None and file.table is not None:
+        return file.table(city, seed(city, spec, file.filename))
+    return spec.table(city, seed(city, spec))
 
 
 def create_municipalities(session: Session) -> dict[str, Municipality]:
@@ -78,7 +82,7 @@ def create_municipalities(session: Session) -> dict[str, Municipality]:
             official_name=c.official_name,
             email=c.email,
             website=c.website,
-            description=c.description,
+            description=c.description + DEMO_NOTE,
         )
         for c in CITIES
     }
@@ -127,12 +131,13 @@ def _add_files(
     settings: Settings,
     summary: DemoSummary,
 ) -> None:
-    tables: dict[int, Table] = {}
+    main: Table | None = None  # several files of a dataset are usually the same table in other formats
     for file in spec.files:
-        maker = file.table or spec.table
-        if id(maker) not in tables:
-            tables[id(maker)] = build_table(city, spec, file.table, file.filename if file.table else "")
-        payload = render(tables[id(maker)], file.fmt, name=file.filename.rsplit(".", 1)[0])
+        if file.table is not None:
+            table = build_table(city, spec, file)
+        else:
+            main = table = main or build_table(city, spec)
+        payload = render(table, file.fmt, name=file.filename.rsplit(".", 1)[0])
         catalog.add_file_distribution(
             session,
             principal=actor,

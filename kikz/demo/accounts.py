@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kikz.demo.cities import CITIES, City
@@ -53,16 +54,29 @@ def demo_accounts() -> list[DemoAccount]:
 
 
 def create_accounts(session: Session, municipalities: dict[str, Municipality]) -> dict[str, User]:
-    """Create the demo accounts; returns them by e-mail address."""
+    """Create the demo accounts and their roles; returns them by e-mail address.
+
+    An account that already exists (e.g. an administrator created before the first start) keeps its
+    password and only receives the demo role.
+    """
     # One argon2 hash for all accounts: they share the password, and hashing it once per account would
     # cost several seconds on every first start.
     password_hash = tenancy.hash_password(DEMO_PASSWORD)
+    existing = {
+        u.email: u
+        for u in session.scalars(select(User).where(User.email.in_(a.email for a in demo_accounts())))
+    }
     users: dict[str, User] = {}
     for account in demo_accounts():
-        user = tenancy.create_user(
-            session, email=account.email, display_name=account.display_name, is_superuser=account.superuser
-        )
-        user.password_hash = password_hash
+        user = existing.get(account.email)
+        if user is None:
+            user = tenancy.create_user(
+                session,
+                email=account.email,
+                display_name=account.display_name,
+                is_superuser=account.superuser,
+            )
+            user.password_hash = password_hash
         if account.municipality and account.role:
             tenancy.grant_role(
                 session, user=user, municipality=municipalities[account.municipality], role=account.role

@@ -101,7 +101,16 @@ def write_csv(table: Table, *, german: bool) -> bytes:
     writer = csv.writer(buf, delimiter=";" if german else ",", lineterminator="\r\n" if german else "\n")
     writer.writerow(table.columns)
     fmt = _german if german else _plain
-    writer.writerows([fmt(v) for v in row] for row in table.rows)
+    # Text and integers are written as they are; converting only the other columns keeps big files fast.
+    raw = {str, int, type(None)}
+    convert = [i for i in range(len(table.columns)) if {type(row[i]) for row in table.rows} - raw]
+    if not convert:
+        writer.writerows(table.rows)
+    for row in table.rows if convert else ():
+        values = list(row)
+        for i in convert:
+            values[i] = fmt(values[i])
+        writer.writerow(values)
     return buf.getvalue().encode("cp1252" if german else "utf-8")
 
 
@@ -191,5 +200,5 @@ def render(table: Table, fmt: str, *, name: str = "") -> bytes:
 
 
 def expected_columns(table: Table, fmt: str) -> Sequence[str]:
-    """The column names a reader should find in the rendered file."""
-    return table.property_columns() if fmt == GEOJSON else table.columns
+    """The column names a reader should find in the rendered file (GeoJSON: properties, then the geometry)."""
+    return [*table.property_columns(), "geometry"] if fmt == GEOJSON else table.columns

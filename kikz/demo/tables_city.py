@@ -151,22 +151,25 @@ def air_quality(city: City, rng: random.Random) -> Table:
     """Hourly means of a roadside station (µg/m³), with the usual gaps during calibration."""
     rows = []
     start = dt.datetime(YEAR, 1, 1)
+    # Weather moves slowly: autocorrelated anomalies instead of independent noise per hour.
+    weather = dust = warm = 0.0
     for h in range(366 * 24):
         ts = start + dt.timedelta(hours=h)
+        weather = 0.93 * weather + rng.gauss(0, 0.12)
+        dust = 0.95 * dust + rng.gauss(0, 1.2)
+        warm = 0.98 * warm + rng.gauss(0, 0.15)
         winter = 1 + 0.35 * math.cos(2 * math.pi * (ts.timetuple().tm_yday - 15) / 366)
         traffic = (
             0.5
             + (1.0 if ts.weekday() < 5 else 0.6) * math.exp(-((ts.hour - 8) ** 2) / 6)
             + 0.6 * math.exp(-((ts.hour - 17) ** 2) / 8)
         )
-        no2 = max(2.0, rng.gauss(22 * winter * traffic, 5))
-        pm10 = max(1.0, rng.gauss(15 * winter, 5))
-        pm25 = max(0.5, pm10 * rng.uniform(0.55, 0.75))
+        no2 = max(2.0, 22 * winter * traffic * math.exp(weather) + rng.gauss(0, 2))
+        pm10 = max(1.0, 15 * winter * math.exp(weather) + dust + rng.gauss(0, 1.5))
+        pm25 = max(0.5, pm10 * rng.uniform(0.6, 0.7))
         sun = max(0.0, math.sin(math.pi * (ts.hour - 6) / 14)) if 6 <= ts.hour <= 20 else 0.0
-        o3 = max(1.0, rng.gauss(35 + 45 * sun * (2 - winter), 8))
-        temp = (
-            10 - 9 * math.cos(2 * math.pi * (ts.timetuple().tm_yday - 15) / 366) + 4 * sun + rng.gauss(0, 1.5)
-        )
+        o3 = max(1.0, 35 + 45 * sun * (2 - winter) - 8 * weather + rng.gauss(0, 3))
+        temp = 10 - 9 * math.cos(2 * math.pi * (ts.timetuple().tm_yday - 15) / 366) + 4 * sun + 3 * warm
         gap = ts.day == 15 and ts.hour in (9, 10, 11) and ts.month % 3 == 0
         rows.append(
             (

@@ -81,9 +81,12 @@ def me(session: SessionDep, principal: LoggedInDep) -> MePublic:
         )
         entry.roles.append(membership.role)
     return MePublic(
-        id=user.id, email=user.email, display_name=user.display_name, is_superuser=user.is_superuser,
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        is_superuser=user.is_superuser,
         memberships=list(by_city.values()),
-    )  # fmt: skip
+    )
 
 
 @router.get("/tokens", response_model=list[ApiTokenPublic], summary="API-Tokens auflisten / List API tokens")

@@ -223,8 +223,8 @@ def resolve_api_token(session: Session, secret: str) -> User | None:
 
 def list_api_tokens(session: Session, *, user: User) -> list[ApiToken]:
     """The user's tokens, newest first (revoked ones too, so the list doubles as their history)."""
-    stmt = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-    return list(session.scalars(stmt))
+    stmt = select(ApiToken).where(ApiToken.user_id == user.id)
+    return list(session.scalars(stmt.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
 def revoke_api_token(session: Session, *, user: User, token_id: int) -> None:

@@ -37,6 +37,11 @@ class FormErrors:
     def for_field(self, field_name: str) -> list[str]:
         return [message for name, message in self.items if name == field_name]
 
+    def sort(self, order: tuple[str, ...]) -> None:
+        """Put messages in the order of the fields on the page, messages without a field first."""
+        rank = {name: i for i, name in enumerate(order)}
+        self.items.sort(key=lambda item: -1 if item[0] is None else rank.get(item[0], len(order)))
+
     def __bool__(self) -> bool:
         return bool(self.items)
 
@@ -49,6 +54,8 @@ def german_message(error: dict[str, object]) -> str:
         if "email" in message.lower():
             return "Bitte eine gültige E-Mail-Adresse angeben."
         return message.removeprefix("Value error, ")
+    if kind == "string_too_short" and isinstance(ctx, dict) and ctx.get("min_length") == 1:
+        return _GERMAN["missing"]
     template = _GERMAN.get(kind)
     if template is None:
         return str(error.get("msg", "Ungültige Eingabe."))

@@ -44,9 +44,16 @@ def language(request: Request) -> str:
     return "de"
 
 
+def _lookup(lang: str, key: str) -> str | None:
+    return catalogue(lang).get(key) or catalogue("de").get(key)
+
+
 def translate(lang: str, key: str, **values: Any) -> str:
-    """Look ``key`` up in the language's catalogue, falling back to German, then to the key itself."""
-    text = catalogue(lang).get(key) or catalogue("de").get(key) or key
+    """Look ``key`` up in the language's catalogue, falling back to German, then to the key itself.
+
+    ``count=1`` picks the singular form ``<key>.one`` where the catalogue has one.
+    """
+    text = (_lookup(lang, f"{key}.one") if values.get("count") == 1 else None) or _lookup(lang, key) or key
     return text.format(**values) if values else text
 
 

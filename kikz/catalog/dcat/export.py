@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -38,6 +39,7 @@ from kikz.catalog.dcat.rdfwriter import (
     Resource,
     Writer,
     iri,
+    text,
     writer_for,
 )
 from kikz.catalog.models import Dataset, Distribution, License
@@ -47,6 +49,8 @@ from kikz.tenancy.models import Municipality
 from kikz.tenancy.permissions import Principal, visible
 
 CHUNK = 1000
+LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})*")
+MEDIA_TYPE = re.compile(r"[\w.+-]+/[\w.+-]+")
 # Loosely typed on purpose: SQLAlchemy 2.0 and 2.1 spell the generics of Row and Select differently.
 DbRow = Any
 DbSelect = Any
@@ -99,12 +103,41 @@ class ExportContext:
     licences: dict[str, LicenceInfo]
     pending_terms: dict[str, Resource] = field(default_factory=dict)
     written_terms: set[str] = field(default_factory=set)
+    # The licence statements of a distribution repeat across thousands of rows: built once per combination.
+    _licence_cache: dict[tuple[str | None, str, str], list[tuple[str, Object]]] = field(default_factory=dict)
+    nodes: dict[tuple[object, ...], Node | None] = field(default_factory=dict)
+
+    @property
+    def availability(self) -> IRI:
+        code = terms.DEFAULT_AVAILABILITY
+        return self.term(terms.AVAILABILITY_BASE + code, ["skos:Concept"], terms.AVAILABILITY[code])
+
+    def licence_props(self, licence_id: str | None, attribution: str, lang: str) -> list[tuple[str, Object]]:
+        """dct:license (``other-closed`` when there is none), attribution text and dct:rights."""
+        key = (licence_id, attribution, lang)
+        cached = self._licence_cache.get(key)
+        if cached is not None:  # its licence term was registered when it was built
+            return cached
+        licence = self.licences.get(licence_id or "") or self.licences.get(terms.CLOSED_LICENSE)
+        if licence is None:  # the licence table is empty: refer to the vocabulary directly
+            licence = LicenceInfo(
+                terms.license_iri(terms.CLOSED_LICENSE), "Andere geschlossene Lizenz", False
+            )
+        types = ["dct:LicenseDocument", "skos:Concept"]
+        props: list[tuple[str, Object]] = [("dct:license", self.term(licence.iri, types, licence.title))]
+        rights = f"Lizenz: {licence.title}"
+        if licence.attribution_required:
+            props.append(("dcatde:licenseAttributionByText", text(attribution, lang)))
+            rights += f"; Namensnennung: {attribution}"
+        props.append(("dct:rights", Node(["dct:RightsStatement"], [("rdfs:label", text(rights, "de"))])))
+        self._licence_cache[key] = props
+        return props
 
     def term(self, value: str, types: Sequence[str], label: str | None = None, lang: str = "de") -> IRI:
         """Use a controlled term; it is described (classes, label) once in the output."""
         node = IRI(value)
         if value not in self.written_terms and value not in self.pending_terms:
-            props: list[tuple[str, Object]] = [("skos:prefLabel", Lit(label, lang))] if label else []
+            props: list[tuple[str, Object]] = [("skos:prefLabel", text(label, lang))] if label else []
             self.pending_terms[value] = Resource(node, list(types), props)
         return node
 
@@ -136,7 +169,11 @@ def load_context(session: Session, base_url: str) -> ExportContext:
 def _datetime(value: dt.datetime | None) -> Lit | None:
     if value is None:
         return None
-    return Lit(value.astimezone(dt.UTC).replace(microsecond=0).isoformat(), datatype="xsd:dateTime")
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    if value.microsecond:
+        value = value.replace(microsecond=0)
+    return Lit(value.isoformat(), datatype="xsd:dateTime")
 
 
 def _date(value: dt.date | None) -> Lit | None:
@@ -144,8 +181,16 @@ def _date(value: dt.date | None) -> Lit | None:
 
 
 def _publisher(row: DbRow, city: City, ctx: ExportContext) -> Node:
+    key = ("publisher", row.publisher_name, row.publisher_uri, row.harvest_source_id is None, city.id)
+    cached = ctx.nodes.get(key)
+    if cached is None:
+        cached = ctx.nodes[key] = _new_publisher(row, city, ctx)
+    return cached
+
+
+def _new_publisher(row: DbRow, city: City, ctx: ExportContext) -> Node:
     name = row.publisher_name or city.official_name or city.name
-    props: list[tuple[str, Object]] = [("foaf:name", Lit(name))]
+    props: list[tuple[str, Object]] = [("foaf:name", text(name))]
     homepage = iri(row.publisher_uri)
     if homepage:
         props.append(("foaf:homepage", homepage))
@@ -155,10 +200,19 @@ def _publisher(row: DbRow, city: City, ctx: ExportContext) -> Node:
     return Node(["foaf:Organization", "foaf:Agent"], props)
 
 
-def _contact_point(row: DbRow, city: City) -> Node | None:
+def _contact_point(row: DbRow, city: City, ctx: ExportContext) -> Node | None:
+    key = ("contact", row.contact_name, row.contact_email, row.contact_url, row.publisher_name, city.id)
+    if key not in ctx.nodes:
+        ctx.nodes[key] = _new_contact_point(row, city)
+    return ctx.nodes[key]
+
+
+def _new_contact_point(row: DbRow, city: City) -> Node | None:
     email = (row.contact_email or city.email).strip()
     url = iri(row.contact_url) or (None if email else iri(city.website))
-    props: list[tuple[str, Object]] = [("vcard:fn", Lit(row.contact_name or row.publisher_name or city.name))]
+    props: list[tuple[str, Object]] = [
+        ("vcard:fn", text(row.contact_name or row.publisher_name or city.name))
+    ]
     if email:
         mail = iri("mailto:" + email.removeprefix("mailto:"))
         if mail:
@@ -187,11 +241,11 @@ def distribution_resource(
         access = iri(d.access_url) or iri(d.download_url) or iri(row.landing_page) or dataset_iri
         download = iri(d.download_url)
     props: list[tuple[str, Object]] = [
-        ("dct:title", Lit(d.title or d.file_name or row.title, lang)),
+        ("dct:title", text(d.title or d.file_name or row.title, lang)),
         ("dcat:accessURL", access),
     ]
     if d.description:
-        props.append(("dct:description", Lit(d.description, lang)))
+        props.append(("dct:description", text(d.description, lang)))
     if download:
         props.append(("dcat:downloadURL", download))
     if d.format in FILE_TYPES:
@@ -200,7 +254,7 @@ def distribution_resource(
         )
         props.append(("dct:format", fmt))
     media = d.media_type or (FILE_TYPES[d.format][0] if d.format in FILE_TYPES else "")
-    if media.count("/") == 1 and " " not in media:
+    if MEDIA_TYPE.fullmatch(media):
         props.append(("dcat:mediaType", ctx.term(terms.media_type_iri(media), ["dct:MediaType"])))
     if d.byte_size is not None and d.byte_size >= 0:
         props.append(("dcat:byteSize", Lit(str(d.byte_size), datatype="xsd:nonNegativeInteger")))
@@ -213,20 +267,8 @@ def distribution_resource(
                 Node(["spdx:Checksum"], [("spdx:algorithm", algorithm), ("spdx:checksumValue", checksum)]),
             )
         )
-    licence_id = d.license_id or row.license_id
-    licence = ctx.licences.get(licence_id or "") or ctx.licences.get(terms.CLOSED_LICENSE)
-    if licence is None:  # the licence table is empty: refer to the vocabulary directly
-        licence = LicenceInfo(terms.license_iri(terms.CLOSED_LICENSE), "Andere geschlossene Lizenz", False)
-    props.append(
-        ("dct:license", ctx.term(licence.iri, ["dct:LicenseDocument", "skos:Concept"], licence.title))
-    )
-    rights = f"Lizenz: {licence.title}"
-    if licence.attribution_required:
-        text = _attribution(row, city)
-        props.append(("dcatde:licenseAttributionByText", Lit(text, lang)))
-        rights += f"; Namensnennung: {text}"
-    props.append(("dct:rights", Node(["dct:RightsStatement"], [("rdfs:label", Lit(rights, "de"))])))
-    props.append(("dcatap:availability", _availability(ctx)))
+    props.extend(ctx.licence_props(d.license_id or row.license_id, _attribution(row, city), lang))
+    props.append(("dcatap:availability", ctx.availability))
     for pred, value in (("dct:issued", _datetime(d.issued)), ("dct:modified", _datetime(d.modified))):
         if value:
             props.append((pred, value))
@@ -235,29 +277,26 @@ def distribution_resource(
     )
 
 
-def _availability(ctx: ExportContext) -> IRI:
-    code = terms.DEFAULT_AVAILABILITY
-    return ctx.term(terms.AVAILABILITY_BASE + code, ["skos:Concept"], terms.AVAILABILITY[code])
-
-
 def dataset_resources(row: DbRow, dists: Sequence[DbRow], ctx: ExportContext) -> list[Resource]:
     """The dataset and its distributions as DCAT-AP.de 3.0 resources."""
     city = ctx.cities[row.municipality_id]
-    lang = (row.language or "de").lower()
+    lang = (row.language or "").lower()
+    if not LANGUAGE_TAG.fullmatch(lang):
+        lang = "de"
     subject = ctx.dataset_iri(row.name)
     props: list[tuple[str, Object]] = [
-        ("dct:title", Lit(row.title, lang)),
-        ("dct:description", Lit(row.description or row.title, lang)),
-        ("dct:identifier", Lit(row.identifier)),
+        ("dct:title", text(row.title, lang)),
+        ("dct:description", text(row.description or row.title, lang)),
+        ("dct:identifier", text(row.identifier)),
     ]
-    props.extend(("dcat:keyword", Lit(kw, lang)) for kw in row.keywords or [] if kw)
+    props.extend(("dcat:keyword", text(kw, lang)) for kw in row.keywords or [] if kw)
     for code in row.themes or []:
         if code in EU_THEMES:
             props.append(
                 ("dcat:theme", ctx.term(terms.theme_iri(code), ["skos:Concept"], EU_THEMES[code][0]))
             )
     props.append(("dct:publisher", _publisher(row, city, ctx)))
-    contact = _contact_point(row, city)
+    contact = _contact_point(row, city, ctx)
     if contact:
         props.append(("dcat:contactPoint", contact))
     if city.ars:
@@ -291,7 +330,7 @@ def dataset_resources(row: DbRow, dists: Sequence[DbRow], ctx: ExportContext) ->
         terms.access_right_iri(code), ["dct:RightsStatement", "skos:Concept"], ACCESS_RIGHTS[code]
     )
     props.append(("dct:accessRights", rights))
-    props.append(("dcatap:availability", _availability(ctx)))
+    props.append(("dcatap:availability", ctx.availability))
     language = terms.language_iri(lang)
     if language:
         label = terms.LANGUAGES[lang][1]
@@ -322,9 +361,9 @@ def catalog_resource(ctx: ExportContext, subject: IRI, city: City | None) -> Res
         publisher = PLATFORM_NAME
         homepage = IRI(ctx.base_url + "/")
     props: list[tuple[str, Object]] = [
-        ("dct:title", Lit(title, "de")),
-        ("dct:description", Lit(description, "de")),
-        ("dct:publisher", Node(["foaf:Organization", "foaf:Agent"], [("foaf:name", Lit(publisher))])),
+        ("dct:title", text(title, "de")),
+        ("dct:description", text(description, "de")),
+        ("dct:publisher", Node(["foaf:Organization", "foaf:Agent"], [("foaf:name", text(publisher))])),
         ("foaf:homepage", ctx.term(homepage, ["foaf:Document"])),
         (
             "dct:language",

@@ -21,6 +21,7 @@ Format = Literal["turtle", "xml", "json-ld"]
 
 _IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S")
+_SAFE_IRI = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|^`\\\x7f]+')
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _TTL_SPECIAL = re.compile(r'[\\"\n\r\t]')
 _TTL_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
@@ -37,11 +38,11 @@ class IRI(str):
 def iri(value: str) -> IRI | None:
     """A safe IRI from stored text, or None when it is not absolute (e.g. "www.example.org")."""
     value = value.strip()
+    if _SAFE_IRI.fullmatch(value):
+        return IRI(value)
     if not value or not _ABSOLUTE.match(value):
         return None
-    if _IRI_UNSAFE.search(value):
-        value = _IRI_UNSAFE.sub(lambda m: quote(m.group(0), safe=""), value)
-    return IRI(value)
+    return IRI(_IRI_UNSAFE.sub(lambda m: quote(m.group(0), safe=""), value))
 
 
 @dataclass(slots=True)
@@ -50,10 +51,13 @@ class Lit:
     lang: str | None = None
     datatype: str | None = None  # compact name, e.g. "xsd:dateTime"
 
-    def __post_init__(self) -> None:
-        # XML 1.0 cannot carry these; stripping them everywhere keeps the three formats identical
-        if _CONTROL.search(self.value):
-            self.value = _CONTROL.sub("", self.value)
+
+def text(value: str, lang: str | None = None) -> Lit:
+    """A literal from stored free text. Control characters are dropped: XML 1.0 cannot carry them, and
+    dropping them in every format keeps the three outputs identical."""
+    if _CONTROL.search(value):
+        value = _CONTROL.sub("", value)
+    return Lit(value, lang)
 
 
 @dataclass(slots=True)
@@ -113,11 +117,13 @@ def _ttl_object(obj: Object, indent: str) -> str:
 
 
 def _ttl_body(types: list[str], props: list[tuple[str, Object]], indent: str) -> str:
-    parts = []
-    if types:
-        parts.append("a " + ", ".join(types))
-    for pred, objs in _group(props).items():
-        parts.append(pred + " " + ", ".join(_ttl_object(o, indent) for o in objs))
+    # A repeated predicate ("p o1 ; p o2") is plain Turtle, so there is no need to group objects first.
+    parts = ["a " + ", ".join(types)] if types else []
+    for pred, obj in props:
+        if type(obj) is IRI:
+            parts.append(f"{pred} <{obj}>")
+        else:
+            parts.append(f"{pred} {_ttl_object(obj, indent)}")
     return f" ;\n{indent}".join(parts)
 
 

@@ -1,0 +1,1 @@
+"""Data governance: profiling, classification, categorisation, quality, and the governance workflows."""

@@ -1,0 +1,41 @@
+"""Which function handles which background job, and the worker process (``kikz worker``)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Mapping
+
+from kikz.db import make_engine, make_sessionmaker
+from kikz.jobs import Handler, run_one, worker_name
+from kikz.settings import Settings
+
+log = logging.getLogger("kikz.worker")
+
+
+def job_handlers(settings: Settings) -> Mapping[str, Handler]:
+    """The job kinds of every domain. Imported lazily so the web process starts fast."""
+    handlers: dict[str, Handler] = {}
+    try:
+        from kikz.governance import scan
+    except ImportError:  # governance not installed in this build
+        return handlers
+    handlers["governance.scan"] = scan.job_handler(settings)
+    return handlers
+
+
+def run_worker(settings: Settings, *, poll_seconds: float = 1.0) -> None:
+    """Process jobs until SIGTERM/SIGINT; several processes may run side by side."""
+    engine = make_engine(settings.sqlalchemy_url)
+    factory = make_sessionmaker(engine)
+    handlers = job_handlers(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    name = worker_name()
+    log.info("worker %s started with job kinds %s", name, sorted(handlers))
+    while not stop.is_set():
+        if not run_one(factory, handlers, worker=name):
+            stop.wait(poll_seconds)
+    engine.dispose()
