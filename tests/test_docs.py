@@ -31,3 +31,9 @@ def test_every_cli_command_is_documented() -> None:
     text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     missing = [c for c in _commands(main) if f"kikz {c}" not in text]
     assert missing == []
+
+
+def test_demo_accounts_in_docs_match_the_code() -> None:
+    from kikz.demo import accounts_markdown
+
+    assert accounts_markdown().strip() in (ROOT / "docs" / "demo.md").read_text(encoding="utf-8")

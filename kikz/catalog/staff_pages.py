@@ -38,8 +38,10 @@ DATASET_FIELDS = (
 EXTRA_FIELDS = ("municipality", "name", "identifier", "protection_class", "contains_personal_data", "status",
                 "change_note")  # fmt: skip
 PERSONAL = {"ja": True, "nein": False, "": None}
-FIELD_ORDER = ("municipality", "name", "identifier", *DATASET_FIELDS, "protection_class", "contains_personal_data",
-               "status", "change_note")  # fmt: skip
+FIELD_ORDER = (
+    "municipality", "name", "identifier", *DATASET_FIELDS, "protection_class", "contains_personal_data",
+    "status", "change_note",
+)  # fmt: skip
 
 
 async def submitted_form(request: Request) -> FormData:
