@@ -1,6 +1,7 @@
 """DCAT-AP.de export speed: 10,000 datasets out of a catalogue of 100,000, in Turtle, RDF/XML and JSON-LD.
 
     .venv/bin/python -m benchmarks.dcat_export [--datasets 100000] [--export 10000] [--db var/bench-dcat.db]
+        [--pg-schema NAME]
 
 Target: under 10 s per format on the embedded default (SQLite). Set ``KIKZ_BENCH_POSTGRES_URL`` to run the
 same on PostgreSQL (a fresh schema is created and dropped). The export is anonymous (published + öffentlich),
@@ -70,6 +71,9 @@ def main() -> None:
     parser.add_argument(
         "--db", type=Path, default=Path("var/bench-dcat.db"), help="SQLite file (kept, reused)"
     )
+    parser.add_argument(
+        "--pg-schema", default="", help="PostgreSQL schema to keep and reuse (default: a fresh one)"
+    )
     args = parser.parse_args()
 
     args.db.parent.mkdir(parents=True, exist_ok=True)
@@ -82,10 +86,10 @@ def main() -> None:
     if not pg_url:
         print("PostgreSQL: skipped (set KIKZ_BENCH_POSTGRES_URL)")
         return
-    schema = "bench_" + uuid.uuid4().hex[:8]
+    schema = args.pg_schema or "bench_" + uuid.uuid4().hex[:8]
     admin = make_engine(pg_url)
     with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     try:
         sep = "&" if "?" in pg_url else "?"
         engine = make_engine(f"{pg_url}{sep}options=-csearch_path%3D{schema}")
@@ -95,8 +99,9 @@ def main() -> None:
         run(engine, f"PostgreSQL ({args.datasets:,} datasets loaded)", args.export)
         engine.dispose()
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        if not args.pg_schema:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
 
 

@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="kikz – Daten- und KI-Plattform der Smart-KIKZ-Städte",
         version="0.1.0",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -136,6 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     static_dir = Path(str(resources.files("kikz.web") / "static"))
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    from kikz.web import apidocs
+
+    apidocs.mount_assets(app)
     _include_routers(app)
     return app
 
@@ -146,8 +149,8 @@ def _include_routers(app: FastAPI) -> None:
     from kikz.catalog import ckan, pages as catalog_pages
     from kikz.catalog.dcat import routes as dcat_routes
     from kikz.tenancy import api as tenancy_api, oidc, pages as tenancy_pages
-    from kikz.web import health, pages as web_pages
+    from kikz.web import apidocs, health, pages as web_pages
 
-    modules = (health, tenancy_api, catalog_api, ckan, dcat_routes, oidc, tenancy_pages, catalog_pages, web_pages)
+    modules = (apidocs, health, tenancy_api, catalog_api, ckan, dcat_routes, oidc, tenancy_pages, catalog_pages, web_pages)
     for module in modules:
         app.include_router(module.router)

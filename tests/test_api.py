@@ -214,8 +214,10 @@ def test_create_needs_membership_of_the_city(client: TestClient, world: World) -
 
 
 def test_anonymous_cannot_write(client: TestClient, world: World) -> None:
-    # Without any credentials the CSRF guard answers first; with a valid CSRF pair, the login check.
-    assert client.post("/api/v1/datasets", json=NEW).status_code == 403
+    # A cookie-less JSON call has no ambient authority: plain 401. With cookies, CSRF is checked first.
+    assert client.post("/api/v1/datasets", json=NEW).status_code == 401
+    client.cookies.set(csrf.CSRF_COOKIE, "abc")
+    assert client.post("/api/v1/datasets", json=NEW, data=None, headers={"content-type": "text/plain"}).status_code == 403
     client.cookies.set(csrf.CSRF_COOKIE, "abc")
     headers = {csrf.CSRF_HEADER: csrf.token_for("abc", "dev-secret-not-for-production")}
     response = client.post("/api/v1/datasets", json=NEW, headers=headers)

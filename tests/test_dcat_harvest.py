@@ -70,7 +70,7 @@ def test_parse_dcat_ap_de_1x_rdf_xml() -> None:
     assert budget.title == "Haushaltsplan 2019"  # German title chosen over the English one
     assert budget.keywords == ["Finanzen", "Haushalt"]  # German keywords only, when there are any
     assert budget.themes == ["ECON", "GOVE"]
-    assert budget.license_id == "dl-by-de/2.0"  # licence on the dataset (1.x) ...
+    assert budget.license_id == "dl-by-de/2.0"  # licence on the dataset, 1.0 IRI spelling ...
     assert [d.license_id for d in budget.distributions] == ["dl-by-de/2.0"]  # ... carried to its distribution
     assert budget.license_attribution == "Stadt Beispielstadt (2019)"
     assert budget.contributor_id == "http://dcat-ap.de/def/contributors/hessen"
@@ -120,6 +120,8 @@ def test_parse_dcat_ap_de_3_turtle() -> None:
     ("given", "expected"),
     [
         ("http://dcat-ap.de/def/licenses/dl-by-de/2.0", "dl-by-de/2.0"),
+        ("http://dcat-ap.de/def/licenses/dl-by-de/2_0", "dl-by-de/2.0"),
+        ("http://dcat-ap.de/def/licenses/cc-by/4_0", "cc-by/4.0"),
         ("https://www.govdata.de/dl-de/by-2-0", "dl-by-de/2.0"),
         ("http://dcat-ap.de/def/licenses/cc-by/4.0/", "cc-by/4.0"),
         ("https://creativecommons.org/licenses/by/4.0/", "cc-by/4.0"),

@@ -18,3 +18,12 @@ def test_ready_reports_pending_migration_then_ok(client: TestClient, app) -> Non
     answer = client.get("/ready")
     assert answer.status_code == 200, answer.json()
     assert answer.json()["schema"] == migrate.head_revision()
+
+
+def test_api_docs_are_served_locally(client: TestClient) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert "http" not in page.text.replace("http-equiv", "")
+    assert client.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/static/swagger-init.js").status_code == 200
+    assert client.get("/api/openapi.json").json()["info"]["title"].startswith("kikz")

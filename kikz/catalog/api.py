@@ -121,7 +121,10 @@ def _facet_labels(session: Session) -> dict[tuple[str, str], str]:
     "/ Creates a draft in a municipality the caller belongs to.",
 )
 def create_dataset(
-    data: DatasetCreateRequest, session: SessionDep, principal: LoggedInDep, settings: SettingsDep,
+    data: DatasetCreateRequest,
+    session: SessionDep,
+    principal: LoggedInDep,
+    settings: SettingsDep,
     response: Response,
 ) -> DatasetPublic:
     dataset = service.create_dataset(session, principal=principal, data=data)
@@ -152,7 +155,10 @@ def read_dataset(
     "/ Only the fields sent change; every change makes a new version.",
 )
 def update_dataset(
-    name_or_id: str, data: DatasetUpdateRequest, session: SessionDep, principal: LoggedInDep,
+    name_or_id: str,
+    data: DatasetUpdateRequest,
+    session: SessionDep,
+    principal: LoggedInDep,
     settings: SettingsDep,
 ) -> DatasetPublic:
     dataset = service.get_dataset(session, principal=principal, key=name_or_id)

@@ -141,8 +141,12 @@ def create_dataset(session: Session, *, principal: Principal, data: DatasetCreat
 
 def update_dataset(session: Session, *, principal: Principal, dataset: Dataset, data: DatasetUpdate) -> Dataset:
     changes = data.model_dump(exclude_unset=True, exclude={"change_note"})
-    sensitive = {"protection_class", "contains_personal_data"} & changes.keys()
-    require(principal, Action.CLASSIFY_DATASET if sensitive else Action.EDIT_DATASET, dataset)
+    if changes.keys() - {"protection_class", "contains_personal_data", "status"}:
+        require(principal, Action.EDIT_DATASET, dataset)
+    if {"protection_class", "contains_personal_data"} & changes.keys():
+        require(principal, Action.CLASSIFY_DATASET, dataset)
+    if "status" in changes and changes["status"] != dataset.status:
+        require(principal, Action.PUBLISH_DATASET, dataset)
     if "license_id" in changes:
         _check_license(session, changes["license_id"])
     if "contact_email" in changes:

@@ -52,6 +52,7 @@ class Action(enum.StrEnum):
     EDIT_DATASET = "dataset:edit"
     DELETE_DATASET = "dataset:delete"
     CLASSIFY_DATASET = "dataset:classify"
+    PUBLISH_DATASET = "dataset:publish"
     GRANT_ACCESS = "dataset:grant"
     MANAGE_MEMBERS = "municipality:manage_members"
     MANAGE_HARVEST = "municipality:manage_harvest"
@@ -185,6 +186,8 @@ def _dataset_role(principal: Principal, dataset: Protected) -> set[str]:
             named.add("owner")
         if dataset.steward_id == principal.user_id:
             named.add("steward")
+        if dataset.created_by_id == principal.user_id:
+            named.add("creator")
     return named
 
 
@@ -205,6 +208,8 @@ def allowed(principal: Principal, action: Action, resource: Protected | Municipa
             return bool(named) or bool(held & {Role.DATA_STEWARD, Role.DATA_OWNER, Role.ADMIN})
         if action is Action.CLASSIFY_DATASET:
             return "steward" in named or bool(held & {Role.DATA_STEWARD, Role.DPO})
+        if action is Action.PUBLISH_DATASET:
+            return "owner" in named or bool(held & {Role.DATA_OWNER})
         if action is Action.DELETE_DATASET:
             return "owner" in named or bool(held & {Role.DATA_OWNER, Role.ADMIN})
         if action is Action.GRANT_ACCESS:

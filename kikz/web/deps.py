@@ -76,10 +76,18 @@ async def current_user(request: Request, session: SessionDep, settings: Settings
         if cookie:
             resolved = tenancy.resolve_session(session, cookie)
             user = resolved[0] if resolved else None
-        if request.method not in SAFE_METHODS:
+        if request.method not in SAFE_METHODS and (cookie or _is_form(request)):
+            # Cookies carry ambient authority, and forms can be sent cross-site (login CSRF); a cookie-less
+            # JSON call has no authority to abuse and gets the plain 401 of the route instead.
             await check_csrf(request, settings)
     request.state.user = user
     return user
+
+
+def _is_form(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+    )
 
 
 async def check_csrf(request: Request, settings: Settings) -> None:

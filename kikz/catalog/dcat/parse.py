@@ -37,6 +37,9 @@ from kikz.catalog.vocabularies import (
 from kikz.errors import InvalidInput
 
 DCATDE = rdflib.Namespace("http://dcat-ap.de/def/dcatde/")
+# DCAT-AP.de 1.0 and 1.0.1 had versioned namespaces for their own terms.
+DCATDE_ALL = (DCATDE, rdflib.Namespace("http://dcat-ap.de/def/dcatde/1_0/"),
+              rdflib.Namespace("http://dcat-ap.de/def/dcatde/1.0.1/"))  # fmt: skip
 DCATAP = rdflib.Namespace("http://data.europa.eu/r5r/")
 VCARD = rdflib.Namespace("http://www.w3.org/2006/vcard/ns#")
 SCHEMA = rdflib.Namespace("http://schema.org/")
@@ -179,6 +182,10 @@ def _pick(values: Iterable[Node], lang: str = "de") -> str:
     return min(ranked)[1] if ranked else ""
 
 
+def _de(name: str) -> tuple[rdflib.URIRef, ...]:
+    return tuple(ns[name] for ns in DCATDE_ALL)
+
+
 def _text(g: rdflib.Graph, s: Node, *preds: rdflib.URIRef) -> str:
     for pred in preds:
         value = _pick(g.objects(s, pred))
@@ -232,8 +239,8 @@ def license_from(value: str) -> str | None:
     value = value.strip()
     if not value:
         return None
-    found = license_id_from_iri(value)
-    if found:
+    found = license_id_from_iri(value) or license_id_from_iri(re.sub(r"/(\d+)_(\d+)/?$", r"/\1.\2", value))
+    if found:  # the second try reads the DCAT-AP.de 1.0 spelling "dl-by-de/2_0"
         return found
     key = value.rstrip("/")
     for prefix in LICENSE_URL_PREFIXES:
@@ -304,7 +311,7 @@ def _distribution(g: rdflib.Graph, node: Node, warnings: list[str]) -> Harvested
 
 
 def _email(g: rdflib.Graph, node: Node) -> str:
-    for pred in (VCARD.hasEmail, FOAF.mbox, DCATDE.maintainerEmail):
+    for pred in (VCARD.hasEmail, FOAF.mbox, *_de("maintainerEmail")):
         for value in g.objects(node, pred):
             if isinstance(value, rdflib.BNode):
                 value = _first(g, value, VCARD.hasValue) or value
@@ -315,7 +322,7 @@ def _email(g: rdflib.Graph, node: Node) -> str:
 
 
 def _contact(g: rdflib.Graph, s: Node, hd: HarvestedDataset) -> None:
-    for node in list(g.objects(s, DCAT.contactPoint)) + list(g.objects(s, DCATDE.maintainer)):
+    for node in [*g.objects(s, DCAT.contactPoint), *(n for p in _de("maintainer") for n in g.objects(s, p))]:
         hd.contact_name = _text(g, node, VCARD.fn, VCARD["organization-name"], FOAF.name)[:300]
         hd.contact_email = _email(g, node)
         url = _ref(g, node, VCARD.hasURL, FOAF.homepage)
@@ -399,8 +406,8 @@ def _dataset(g: rdflib.Graph, s: Node) -> HarvestedDataset:
     hd.modified = _datetime(_first(g, s, DCTERMS.modified))
     hd.landing_page = _ref(g, s, DCAT.landingPage)[:500]
     hd.conforms_to = _ref(g, s, DCTERMS.conformsTo)[:500]
-    hd.legal_basis = (_ref(g, s, DCATAP.applicableLegislation) or _text(g, s, DCATDE.legalBasis))[:500]
-    hd.contributor_id = _ref(g, s, DCATDE.contributorID)
+    hd.legal_basis = (_ref(g, s, DCATAP.applicableLegislation) or _text(g, s, *_de("legalBasis")))[:500]
+    hd.contributor_id = _ref(g, s, *_de("contributorID"))
     hd.language = _language(g, s)
     for node in g.objects(s, DCAT.distribution):
         dist = _distribution(g, node, hd.warnings)
@@ -408,7 +415,7 @@ def _dataset(g: rdflib.Graph, s: Node) -> HarvestedDataset:
             hd.distributions.append(dist)
     hd.distributions.sort(key=lambda d: (d.access_url, d.download_url, d.title))
     attribution = [
-        _text(g, n, DCATDE.licenseAttributionByText) for n in [s, *g.objects(s, DCAT.distribution)]
+        _text(g, n, *_de("licenseAttributionByText")) for n in [s, *g.objects(s, DCAT.distribution)]
     ]
     hd.license_attribution = next((a for a in attribution if a), "")
     dataset_licence = _ref(g, s, DCTERMS.license)
