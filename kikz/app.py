@@ -41,7 +41,8 @@ SECURITY_HEADERS = {
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith(API_PREFIXES) or "application/json" in request.headers.get("accept", "")
+    machine_path = path.startswith(API_PREFIXES) or (path.startswith("/kommunen/") and "/catalog" in path)
+    return machine_path or "application/json" in request.headers.get("accept", "")
 
 
 def _error_response(request: Request, status: int, message: str, code: str) -> Response:

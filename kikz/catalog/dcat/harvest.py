@@ -40,7 +40,7 @@ from kikz.db import utcnow
 from kikz.errors import InvalidInput, KikzError
 from kikz.tenancy.models import Municipality
 from kikz.tenancy.permissions import Action, Principal, require
-from kikz.types import DatasetStatus
+from kikz.types import DatasetStatus, ProtectionClass
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 MAX_PAGES = 1000
@@ -55,7 +55,7 @@ DISTRIBUTION_FIELDS = (
     "issued", "modified",
 )  # fmt: skip
 
-__all__ = ["HarvestReport", "apply_harvest", "fetch_and_harvest", "parse_catalog", "run_harvest"]
+__all__ = ["HarvestReport", "apply_harvest", "fetch_and_harvest", "harvest_from", "parse_catalog", "run_harvest"]
 
 
 @dataclass
@@ -329,3 +329,37 @@ def fetch_and_harvest(
         if own_client:
             http.close()
     return apply_harvest(session, source=source, datasets=datasets, actor=actor)
+
+
+def harvest_from(
+    session: Session,
+    *,
+    source: str,
+    city: str,
+    name: str,
+    protection_class: ProtectionClass,
+    actor: Principal | None = None,
+) -> HarvestReport:
+    """Harvest a local file or an http(s) URL into ``city``; the harvest source is created on first use."""
+    from pathlib import Path
+
+    municipality = session.scalar(select(Municipality).where(Municipality.slug == city))
+    if municipality is None:
+        raise InvalidInput(f"Unbekannte Kommune: {city}")
+    is_url = source.startswith(("http://", "https://"))
+    location = source if is_url else str(Path(source).resolve())
+    harvest_source = session.scalar(
+        select(HarvestSource).where(HarvestSource.municipality_id == municipality.id, HarvestSource.url == location)
+    )
+    if harvest_source is None:
+        harvest_source = HarvestSource(
+            municipality_id=municipality.id, name=name, url=location, protection_class=protection_class
+        )
+        session.add(harvest_source)
+        session.flush()
+    if is_url:
+        return fetch_and_harvest(session, source=harvest_source, actor=actor)
+    path = Path(location)
+    if not path.is_file():
+        raise InvalidInput(f"Datei nicht gefunden: {source}")
+    return run_harvest(session, source=harvest_source, data=path.read_bytes(), actor=actor)

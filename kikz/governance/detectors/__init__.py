@@ -1,7 +1,7 @@
 """Detectors for personal data: small declarative checks that yield typed findings, never exceptions.
 
 Each module in this package declares one detector as data (``DETECTOR = ValueDetector(...)``); the
-tuple ``VALUE_DETECTORS`` lists them in the order they are tried. A detector looks at the distinct
+function ``value_detectors()`` lists them in the order they are tried. A detector looks at the distinct
 values sampled from one column and says how many of them it recognises; the column-name rules
 (``column_names.RULES``) look at the header. Whether a hit really is personal data is decided later,
 with the whole table in view (``kikz.governance.classification``): a street with a house number is an
@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 
 class Category(enum.StrEnum):
@@ -163,14 +164,10 @@ def _registry() -> tuple[ValueDetector, ...]:
     )
 
 
-VALUE_DETECTORS: tuple[ValueDetector, ...] = ()
-
-
+@cache
 def value_detectors() -> tuple[ValueDetector, ...]:
-    global VALUE_DETECTORS
-    if not VALUE_DETECTORS:
-        VALUE_DETECTORS = _registry()
-    return VALUE_DETECTORS
+    """Every value detector in the order they are tried (imported lazily: some load word lists)."""
+    return _registry()
 
 
 def detect_column(*, name: str, values: Sequence[str], column_type: str = "string") -> ColumnEvidence:
