@@ -253,11 +253,15 @@ def export_dcat(fmt: str, city: str | None, everything: bool, out: Path | None) 
     with _session(settings) as session:
         target = out.open("wb") if out else sys.stdout.buffer
         try:
-            dcat_export.export_catalog(session, principal=principal, fmt=fmt, base_url=settings.base_url,
-                                       out=target, municipality=city)  # fmt: skip
+            formats = {"ttl": "turtle", "rdf": "xml", "jsonld": "json-ld"}
+            count = dcat_export.export_catalog(
+                session, principal=principal, fmt=formats[fmt], base_url=settings.base_url,  # type: ignore[arg-type]
+                out=target, municipality=city,
+            )  # fmt: skip
         finally:
             if out:
                 target.close()
+        click.echo(f"{count} Datensätze exportiert.", err=True)
 
 
 @main.command()
