@@ -11,24 +11,33 @@ from kikz.catalog.models import (
     SearchPosting,
 )
 from kikz.db import Base
+from kikz.governance.models import DataProfile, ScanFinding, ScanRun
+from kikz.governance.workflow.models import AccessRequest, GovernanceProposal, ReviewFlag, WorkflowDecision
 from kikz.jobs import Job
 from kikz.tenancy.models import AccessGrant, ApiToken, LoginSession, Membership, Municipality, User
 
 __all__ = [
     "AccessGrant",
+    "AccessRequest",
     "ApiToken",
     "AuditEntry",
     "Base",
+    "DataProfile",
     "Dataset",
     "DatasetFacet",
     "DatasetVersion",
     "Distribution",
+    "GovernanceProposal",
     "HarvestSource",
     "Job",
     "License",
     "LoginSession",
     "Membership",
     "Municipality",
+    "ReviewFlag",
+    "ScanFinding",
+    "ScanRun",
     "SearchPosting",
     "User",
+    "WorkflowDecision",
 ]

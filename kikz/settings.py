@@ -50,6 +50,13 @@ class Settings(BaseSettings):
         "runs `kikz worker` processes and sets this to false."
     )
     demo_data: bool = Field(True, description="Load the demo content of the cities into an empty database.")
+    governance_overdue_days: int = Field(
+        14, ge=1, description="Open governance items (proposals, access requests, reviews) older than this many "
+        "days count as overdue in the review queues and the dashboard."
+    )
+    governance_access_max_days: int = Field(
+        365, ge=1, description="Longest time in days an access request may ask for (and a grant may last)."
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -92,6 +92,7 @@ class DatasetUpdate(BaseModel):
     shared_in_network: bool | None = None
     protection_class: ProtectionClass | None = None
     contains_personal_data: bool | None = None
+    art9_data: bool | None = Field(None, description="special categories of personal data (GDPR Art. 9)")
     status: DatasetStatus | None = None
     change_note: str = Field("", max_length=500)
 

@@ -27,7 +27,7 @@ from kikz.errors import Conflict, InvalidInput, KikzError, NotFound, TooLarge
 from kikz.storage import FileStore, UploadTooLarge
 from kikz.tenancy.models import Municipality
 from kikz.tenancy.permissions import Action, Principal, PermissionDenied, require, visible
-from kikz.types import DatasetStatus
+from kikz.types import DatasetStatus, ProtectionClass
 
 SNAPSHOT_FIELDS = (
     "identifier", "name", "title", "description", "keywords", "themes", "contact_name", "contact_email",
@@ -139,14 +139,48 @@ def create_dataset(session: Session, *, principal: Principal, data: DatasetCreat
     return dataset
 
 
-def update_dataset(session: Session, *, principal: Principal, dataset: Dataset, data: DatasetUpdate) -> Dataset:
+PUBLICATION_NEEDS_APPROVAL = (
+    "Veröffentlichen als Open Data geht nur über einen freigegebenen Veröffentlichungsvorschlag "
+    "(Vier-Augen-Prinzip, Bereich Governance)."
+)
+
+
+def _is_open_data(status: Any, protection_class: Any) -> bool:
+    return status == DatasetStatus.PUBLISHED and protection_class == ProtectionClass.OEFFENTLICH
+
+
+def update_dataset(
+    session: Session,
+    *,
+    principal: Principal,
+    dataset: Dataset,
+    data: DatasetUpdate,
+    publication_approved: bool = False,
+    responsibilities: dict[str, int | None] | None = None,
+) -> Dataset:
+    """Change a dataset; every change is a new version with an audit entry.
+
+    Publishing (status ``published``, or a published dataset becoming *öffentlich*) needs
+    ``publication_approved``: only the governance workflow (kikz.governance.workflow) and trusted loaders set
+    it, after the four-eyes approval. ``responsibilities`` (owner_id/steward_id) is likewise set only by the
+    workflow, which checks the people's roles first.
+    """
     changes = data.model_dump(exclude_unset=True, exclude={"change_note"})
-    if changes.keys() - {"protection_class", "contains_personal_data", "status"}:
+    if changes.keys() - {"protection_class", "contains_personal_data", "art9_data", "status"}:
         require(principal, Action.EDIT_DATASET, dataset)
-    if {"protection_class", "contains_personal_data"} & changes.keys():
+    if {"protection_class", "contains_personal_data", "art9_data"} & changes.keys():
         require(principal, Action.CLASSIFY_DATASET, dataset)
     if "status" in changes and changes["status"] != dataset.status:
         require(principal, Action.PUBLISH_DATASET, dataset)
+    new_status = changes.get("status", dataset.status)
+    new_class = changes.get("protection_class", dataset.protection_class)
+    publishes = new_status == DatasetStatus.PUBLISHED and dataset.status != DatasetStatus.PUBLISHED
+    opens = _is_open_data(new_status, new_class) and not _is_open_data(dataset.status, dataset.protection_class)
+    if (publishes or opens) and not publication_approved:
+        raise Conflict(PUBLICATION_NEEDS_APPROVAL)
+    for key, value in (responsibilities or {}).items():
+        if key in ("owner_id", "steward_id"):
+            changes[key] = value
     if "license_id" in changes:
         _check_license(session, changes["license_id"])
     if "contact_email" in changes:

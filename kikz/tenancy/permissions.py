@@ -54,6 +54,11 @@ class Action(enum.StrEnum):
     CLASSIFY_DATASET = "dataset:classify"
     PUBLISH_DATASET = "dataset:publish"
     GRANT_ACCESS = "dataset:grant"
+    APPROVE_AS_OWNER = "dataset:approve_owner"
+    APPROVE_AS_DPO = "dataset:approve_dpo"
+    ASSIGN_RESPONSIBILITY = "dataset:assign_responsibility"
+    REQUEST_ACCESS = "municipality:request_access"
+    VIEW_GOVERNANCE = "municipality:view_governance"
     MANAGE_MEMBERS = "municipality:manage_members"
     MANAGE_HARVEST = "municipality:manage_harvest"
     VIEW_AUDIT = "municipality:view_audit"
@@ -212,8 +217,12 @@ def allowed(principal: Principal, action: Action, resource: Protected | Municipa
             return "owner" in named or bool(held & {Role.DATA_OWNER})
         if action is Action.DELETE_DATASET:
             return "owner" in named or bool(held & {Role.DATA_OWNER, Role.ADMIN})
-        if action is Action.GRANT_ACCESS:
+        if action in (Action.GRANT_ACCESS, Action.APPROVE_AS_OWNER):
             return "owner" in named or Role.DATA_OWNER in held
+        if action is Action.APPROVE_AS_DPO:
+            return Role.DPO in held
+        if action is Action.ASSIGN_RESPONSIBILITY:
+            return Role.ADMIN in held
         return False
     city = resource.id if isinstance(resource, Municipality) else resource
     held = principal.roles_in(city)
@@ -223,6 +232,10 @@ def allowed(principal: Principal, action: Action, resource: Protected | Municipa
         return Role.ADMIN in held or (action is Action.MANAGE_HARVEST and Role.DATA_STEWARD in held)
     if action is Action.VIEW_AUDIT:
         return bool(held & {Role.ADMIN, Role.DPO, Role.GOVERNANCE_BOARD, Role.DATA_OWNER})
+    if action is Action.VIEW_GOVERNANCE:
+        return bool(held & GOVERNANCE_ROLES)
+    if action is Action.REQUEST_ACCESS:
+        return bool(held)
     return False
 
 

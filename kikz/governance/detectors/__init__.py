@@ -179,9 +179,12 @@ def detect_column(*, name: str, values: Sequence[str], column_type: str = "strin
     evidence.findings.extend(hints)
     hinted = {f.detector for f in hints}
     sample = len(values)
+    prose = column_type == "string" and (free_text.is_free_text(name, values) or "free_text" in hinted)
     for detector in value_detectors():
         if not values:
             break
+        if prose and detector.category == Category.ART9:
+            continue  # in prose, health words count only next to a person (free_text.scan)
         hits, example = detector.count(values)
         if not hits:
             continue
@@ -204,7 +207,7 @@ def detect_column(*, name: str, values: Sequence[str], column_type: str = "strin
                 message=f"Spalte '{name}' enthält in {hits} von {sample} geprüften Werten {noun}.",
             )
         )
-    if column_type == "string" and (free_text.is_free_text(name, values) or "free_text" in hinted):
+    if prose:
         evidence.findings.extend(free_text.scan(name, values))
     return evidence
 

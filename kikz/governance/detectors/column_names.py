@@ -41,10 +41,10 @@ def _rx(text: str) -> re.Pattern[str]:
 
 
 NOT_A_PERSON_NAME = _rx(
-    r"strasse|str_|haltestelle|station|stelle|baum|gattung|sorte|ort(s|e)?(_|$)|ortsteil|gemeinde|stadtteil"
+    r"strasse|str_|haltestelle|station|(zaehl|mess|halte|dienst|fund|bau|lade|tank)stelle|baum|gattung|sorte|ort(s|e)?(_|$)|ortsteil|gemeinde|stadtteil"
     r"|bezirk|produkt|firma|betrieb|einrichtung|schule|kita|objekt|gebaeude|datei|spalte|linie|park|platz"
     r"|gewaesser|projekt|verein|fraktion|ausschuss|art(_|$)|anlage|standort|bahnhof|kategorie|quartier"
-    r"|gebiet|land|kreis|dienst|amt|traeger|veranstaltung|massnahme|strecke|route|zone|typ|gremium|partei"
+    r"|gebiet|(^|_)land(_|$)|bundesland|kreis|dienst|(^|_)amt(_|$)|traeger|veranstaltung|massnahme|strecke|route|zone|typ|gremium|partei"
 )
 RULES: tuple[NameRule, ...] = (
     NameRule("personenname", "Personenname", Category.PERSONAL,
@@ -90,7 +90,7 @@ RULES: tuple[NameRule, ...] = (
     NameRule("gesundheitsdaten", "Gesundheitsdaten", Category.ART9,
              _rx(r"diagnose|krankheit|erkrankung|behinderung|schwerbehindert|(^|_)gdb(_|$)|pflegegrad"
                  r"|pflegestufe|gesundheit|medikament|medikation|therapie|befund|(^|_)icd|impfstatus"
-                 r"|schwanger|allergie"), 0.8),
+                 r"|schwanger|allergie|merkzeichen"), 0.8),
     NameRule("religion", "Religionszugehörigkeit", Category.ART9,
              _rx(r"religion|konfession|glaubens|bekenntnis"), 0.85),
     NameRule("herkunft", "Ethnische Herkunft", Category.ART9,
@@ -135,7 +135,9 @@ def match(name: str) -> list[Finding]:
 
 
 def mentions(name: str, words: tuple[str, ...]) -> bool:
+    """Whether the header contains one of the words (short words only as a whole word: "tel", "ip")."""
     normalised = normalise(name)
-    return any(re.search(rf"(^|_){re.escape(w)}|{re.escape(w)}", normalised) for w in words if len(w) > 3) or any(
-        re.search(rf"(^|_){re.escape(w)}(_|$)", normalised) for w in words if len(w) <= 3
+    return any(
+        (w in normalised) if len(w) > 3 else re.search(rf"(^|_){re.escape(w)}(_|$)", normalised) is not None
+        for w in words
     )

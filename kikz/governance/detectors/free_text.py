@@ -30,7 +30,7 @@ LABELS = {"email": "E-Mail", "iban": "IBAN", "telefon": "Telefon", "name": "Name
 def is_free_text(name: str, values: Sequence[str]) -> bool:
     if not values:
         return False
-    prose = sum(1 for v in values if len(v) >= 25 and v.count(" ") >= 3)
+    prose = sum(1 for v in values if len(v) >= 25 and sum(1 for w in v.split() if sum(c.isalpha() for c in w) >= 2) >= 4)
     return prose >= max(1, 0.3 * len(values))
 
 

@@ -19,7 +19,7 @@ def district_codes() -> frozenset[str]:
 
 def is_plate(value: str) -> bool:
     m = SHAPE.fullmatch(value.strip().upper())
-    return m is not None and m[1] in district_codes() and len(m[1]) + len(m[2]) + len(m[3]) + len(m[4]) <= 8
+    return m is not None and m[1] in district_codes() and len(m[1]) + len(m[2]) + len(m[3]) <= 8
 
 
 def mask(value: str) -> str:
