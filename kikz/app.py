@@ -149,9 +149,14 @@ def _include_routers(app: FastAPI) -> None:
     from kikz.catalog import api as catalog_api
     from kikz.catalog import ckan, pages as catalog_pages
     from kikz.catalog.dcat import routes as dcat_routes
+    from kikz.governance.quality import api as quality_api, pages as quality_pages
+    from kikz.governance.workflow import api as workflow_api, pages as workflow_pages
     from kikz.tenancy import api as tenancy_api, oidc, pages as tenancy_pages
     from kikz.web import apidocs, health, pages as web_pages
 
-    modules = (apidocs, health, tenancy_api, catalog_api, ckan, dcat_routes, oidc, tenancy_pages, catalog_pages, web_pages)
+    modules = (
+        apidocs, health, tenancy_api, catalog_api, ckan, dcat_routes, quality_api, workflow_api,
+        oidc, tenancy_pages, catalog_pages, quality_pages, workflow_pages, web_pages,
+    )  # fmt: skip
     for module in modules:
         app.include_router(module.router)

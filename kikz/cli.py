@@ -292,5 +292,18 @@ def audit(city: str | None, limit: int) -> None:
             click.echo(f"{e.at:%Y-%m-%d %H:%M:%S} {e.actor_label:<30} {e.action:<24} {e.entity_type}:{e.entity_id}")
 
 
+def _register_domain_commands() -> None:
+    from kikz.governance import cli as governance_cli
+    from kikz.governance.categorisation import cli as categorisation_cli
+    from kikz.governance.quality import cli as quality_cli
+    from kikz.governance.workflow import cli as workflow_cli
+
+    for command in (*governance_cli.COMMANDS, categorisation_cli.categorise, *quality_cli.COMMANDS):
+        main.add_command(command)
+    main.add_command(workflow_cli.governance)
+
+
+_register_domain_commands()
+
 if __name__ == "__main__":
     main()

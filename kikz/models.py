@@ -10,8 +10,17 @@ from kikz.catalog.models import (
     License,
     SearchPosting,
 )
+from kikz.catalog.search_state import CatalogChange, CatalogState
 from kikz.db import Base
+from kikz.governance.categorisation.models import CategoryDecision, DatasetCategory
 from kikz.governance.models import DataProfile, ScanFinding, ScanRun
+from kikz.governance.quality.models import (
+    CatalogueMqaRecord,
+    DataQualityRecord,
+    DatasetMqaRecord,
+    LinkCheck,
+    StoredTableSchema,
+)
 from kikz.governance.workflow.models import AccessRequest, GovernanceProposal, ReviewFlag, WorkflowDecision
 from kikz.jobs import Job
 from kikz.tenancy.models import AccessGrant, ApiToken, LoginSession, Membership, Municipality, User
@@ -22,15 +31,23 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "CatalogueMqaRecord",
+    "DataQualityRecord",
+    "CatalogChange",
+    "CatalogState",
+    "CategoryDecision",
     "DataProfile",
     "Dataset",
+    "DatasetCategory",
     "DatasetFacet",
+    "DatasetMqaRecord",
     "DatasetVersion",
     "Distribution",
     "GovernanceProposal",
     "HarvestSource",
     "Job",
     "License",
+    "LinkCheck",
     "LoginSession",
     "Membership",
     "Municipality",
@@ -38,6 +55,7 @@ __all__ = [
     "ScanFinding",
     "ScanRun",
     "SearchPosting",
+    "StoredTableSchema",
     "User",
     "WorkflowDecision",
 ]

@@ -51,8 +51,10 @@ class Settings(BaseSettings):
     )
     demo_data: bool = Field(True, description="Load the demo content of the cities into an empty database.")
     governance_overdue_days: int = Field(
-        14, ge=1, description="Open governance items (proposals, access requests, reviews) older than this many "
-        "days count as overdue in the review queues and the dashboard."
+        14,
+        ge=1,
+        description="Open governance items (proposals, access requests, reviews) older than this many days "
+        "count as overdue in the review queues and the dashboard.",
     )
     governance_access_max_days: int = Field(
         365, ge=1, description="Longest time in days an access request may ask for (and a grant may last)."

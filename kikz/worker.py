@@ -6,6 +6,9 @@ import logging
 import signal
 import threading
 from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from kikz.db import make_engine, make_sessionmaker
 from kikz.jobs import Handler, run_one, worker_name
@@ -16,13 +19,25 @@ log = logging.getLogger("kikz.worker")
 
 def job_handlers(settings: Settings) -> Mapping[str, Handler]:
     """The job kinds of every domain. Imported lazily so the web process starts fast."""
-    handlers: dict[str, Handler] = {}
-    try:
-        from kikz.governance import scan
-    except ImportError:  # governance not installed in this build
-        return handlers
-    handlers["governance.scan"] = scan.job_handler(settings)
+    from kikz.catalog.service import DISTRIBUTION_ADDED
+    from kikz.governance import scan
+    from kikz.governance.quality import jobs as quality_jobs
+
+    handlers: dict[str, Handler] = {
+        DISTRIBUTION_ADDED: _on_distribution_added,
+        "governance.scan": scan.job_handler(settings),
+    }
+    handlers.update(quality_jobs.job_handlers(settings))
     return handlers
+
+
+def _on_distribution_added(session: Session, payload: dict[str, Any]) -> None:
+    from kikz.catalog.models import Distribution
+    from kikz.governance.workflow.hooks import on_new_distribution
+
+    distribution = session.get(Distribution, payload["distribution_id"])
+    if distribution is not None:  # deleted meanwhile: nothing to review
+        on_new_distribution(session, distribution)
 
 
 def run_worker(settings: Settings, *, poll_seconds: float = 1.0) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, delete, insert, select
 from sqlalchemy.orm import Session
 
-from kikz.catalog import text
+from kikz.catalog import search_state, text
 from kikz.catalog.models import Dataset, DatasetFacet, Distribution, SearchPosting, SearchWord
 from kikz.catalog.vocabularies import EU_THEMES
 from kikz.db import Base
@@ -170,6 +170,8 @@ def _doc_words(doc: Document) -> Iterable[str]:
 def index_many(session: Session, ids: Sequence[int]) -> int:
     """Rebuild postings and facet rows of these datasets (deleted ids just lose theirs); returns postings."""
     total = 0
+    # The same transaction tells every process's in-memory index which datasets to reload.
+    search_state.record_change(session, ids)
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
         docs = _documents(session, chunk)

@@ -64,6 +64,9 @@ class Dataset(Protected, Base):
     description: Mapped[str] = mapped_column(Text)
     keywords: Mapped[list[str]] = mapped_column(default=list)
     themes: Mapped[list[str]] = mapped_column(default=list, doc="EU data-theme codes, e.g. TRAN")
+    hvd_category: Mapped[str] = mapped_column(
+        String(20), default="", server_default="", doc="HVD category code (c_…, Reg. 2023/138); empty: no HVD"
+    )
     publisher_name: Mapped[str] = mapped_column(String(300), default="")
     publisher_uri: Mapped[str] = mapped_column(String(500), default="")
     contact_name: Mapped[str] = mapped_column(String(300), default="")

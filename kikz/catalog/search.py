@@ -1,5 +1,6 @@
 """Catalogue search: German words, compounds and prefixes over titles, descriptions, keywords and column
-names, ranked BM25-style, with facet counts, and filtered by the permission policy *inside* the SQL.
+names, ranked BM25-style, with facet counts, and restricted by the permission policy before anything is
+ranked, counted or paged.
 
 Matching rules (see ``kikz.catalog.text`` for the analysis):
 
@@ -12,36 +13,25 @@ Matching rules (see ``kikz.catalog.text`` for the analysis):
 * score = Σ over query words of idf × the best BM25 term weight (title > keywords > column names >
   description), plus a large boost when the whole query is the title.
 
-Only portable SQL: the same statements run on SQLite and PostgreSQL.
+How it runs: matching, ranking and counting happen in the in-process index (``search_index``, numpy arrays
+built from the index tables and kept current through the catalogue version in ``search_state``); who may see
+what is always the SQL condition ``permissions.visible``, whose result (the visible ids, memoised exactly in
+``search_visibility``) is intersected with the candidates first. Only the page's rows are read from the
+database, again through ``visible``.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Engine,
-    Float,
-    Integer,
-    String,
-    and_,
-    case,
-    cast,
-    func,
-    literal,
-    null,
-    or_,
-    select,
-    union_all,
-)
-from sqlalchemy.orm import Session, aliased
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from kikz.catalog import indexing, text
-from kikz.catalog.models import Dataset, DatasetFacet, SearchPosting
+from kikz.catalog import indexing, search_index, search_state, search_visibility, text
+from kikz.catalog.models import Dataset
 from kikz.errors import InvalidInput
 from kikz.tenancy.permissions import Principal, visible
 
@@ -52,9 +42,10 @@ MAX_QUERY_WORDS = 8
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 MAX_FILTER_VALUES = 30
-PREFIX_FACTOR = 0.6  # "rad" in "radio": weaker evidence than the exact stem
+PREFIX_FACTOR = search_index.PREFIX_FACTOR
 TITLE_BOOST = 50.0
-STATS_TTL = 600.0
+
+Arr = np.ndarray[Any, Any]
 
 
 @dataclass(frozen=True)
@@ -79,7 +70,7 @@ class SearchResult:
 
 
 def index_dataset(session: Session, dataset: Dataset) -> None:
-    """(Re)build the search postings and facet rows of one dataset."""
+    """(Re)build the search postings and facet rows of one dataset (and log the change for every process)."""
     session.flush()
     indexing.index_many(session, [dataset.id])
 
@@ -101,66 +92,6 @@ def analyse_query(query: str) -> list[QueryWord]:
         if len(out) == MAX_QUERY_WORDS:
             break
     return out
-
-
-def _term_range(model: Any, prefix: str) -> ColumnElement[bool]:
-    upper = text.prefix_upper_bound(prefix)
-    if upper is None:
-        return model.term >= prefix
-    return and_(model.term >= prefix, model.term < upper)
-
-
-def _word_condition(model: Any, word: QueryWord) -> ColumnElement[bool]:
-    return or_(*(_term_range(model, p) for p in word.prefixes))
-
-
-# Term statistics change slowly; caching them per database keeps a count query out of most searches.
-_STATS: dict[tuple[str, Any], tuple[float, int]] = {}
-
-
-def _db_key(session: Session) -> str:
-    bind = session.get_bind()
-    return str(bind.url) if isinstance(bind, Engine) else str(id(bind))
-
-
-def _cached(session: Session, key: Any, compute: Any) -> int:
-    full = (_db_key(session), key)
-    hit = _STATS.get(full)
-    if hit and time.monotonic() - hit[0] < STATS_TTL:
-        return hit[1]
-    value = int(compute())
-    if len(_STATS) > 50_000:
-        _STATS.clear()
-    if value:  # a word nobody used yet may appear any moment; only known statistics are kept
-        _STATS[full] = (time.monotonic(), value)
-    return value
-
-
-def _document_count(session: Session) -> int:
-    return _cached(session, "N", lambda: session.scalar(select(func.count()).select_from(Dataset)) or 0)
-
-
-def _document_frequency(session: Session, word: QueryWord) -> int:
-    stmt = select(func.count(func.distinct(SearchPosting.dataset_id))).where(
-        _word_condition(SearchPosting, word)
-    )
-    return _cached(session, word.prefixes, lambda: session.scalar(stmt) or 0)
-
-
-def _expand_unmatched(session: Session, words: list[QueryWord]) -> list[QueryWord]:
-    """Replace a compound query word that matches nothing by its parts (which must then all match)."""
-    out: list[QueryWord] = []
-    lexicon = indexing.corpus_lexicon(session)
-    for word in words:
-        if _document_frequency(session, word) > 0:
-            out.append(word)
-            continue
-        parts = text.split_compound(word.token, lexicon) if word.token else None
-        if parts:
-            out.extend(QueryWord((text.stem(p),)) for p in parts)
-        else:
-            out.append(word)
-    return out[: MAX_QUERY_WORDS * 2]
 
 
 def _validate(
@@ -186,74 +117,61 @@ def _validate(
     return clean
 
 
-def _candidates(
-    session: Session,
-    principal: Principal,
-    words: Sequence[QueryWord],
-    filters: dict[str, list[str]],
-    query: str,
-) -> Any:  # a Select; its generic spelling differs between SQLAlchemy 2.0 and 2.1
-    """SELECT id, score of every dataset the principal may see that matches words and filters."""
-    conditions: list[ColumnElement[bool]] = [visible(principal, Dataset)]
-    for name, values in filters.items():
-        conditions.append(
-            Dataset.id.in_(
-                select(DatasetFacet.dataset_id).where(
-                    DatasetFacet.facet == name, DatasetFacet.value.in_(values)
-                )
-            )
-        )
-    if not words:
-        return select(Dataset.id.label("id"), literal(0.0).label("score")).where(*conditions)
-    documents = max(_document_count(session), 1)
-    # The rarest word drives: its postings are grouped once, every other word is a seek per candidate on
-    # (dataset_id, term), so the cost follows the smallest posting list, not the largest.
-    stats = sorted(
-        ((_document_frequency(session, w), i, w) for i, w in enumerate(words)), key=lambda t: t[:2]
-    )
-    driver_word = stats[0][2]
-    driver = (
-        select(SearchPosting.dataset_id.label("id"), _best_weight(SearchPosting, driver_word).label("s"))
-        .where(_word_condition(SearchPosting, driver_word))
-        .group_by(SearchPosting.dataset_id)
-        .subquery("driver")
-    )
-    score: ColumnElement[Any] = driver.c.s * indexing.idf(documents, stats[0][0])
-    matches: list[ColumnElement[bool]] = []
-    for df, _, word in stats[1:]:
-        other = aliased(SearchPosting)
-        best = (
-            select(_best_weight(other, word))
-            .where(other.dataset_id == driver.c.id, _word_condition(other, word))
-            .scalar_subquery()
-        )
-        score = score + func.coalesce(best, 0.0) * indexing.idf(documents, df)
-        matches.append(best.is_not(None))
-    key = indexing.title_key(query[:MAX_QUERY_CHARS])
-    if key:
-        exact_title = select(DatasetFacet.dataset_id).where(
-            DatasetFacet.facet == indexing.TITLE_FACET, DatasetFacet.value == key
-        )
-        score = score + case((Dataset.id.in_(exact_title), TITLE_BOOST), else_=0.0)
-    return (
-        select(Dataset.id.label("id"), score.label("score"))
-        .select_from(driver)
-        .join(Dataset, Dataset.id == driver.c.id)
-        .where(*conditions, *matches)
-    )
+def _snapshot(session: Session) -> tuple[search_index.Snapshot, search_state.State]:
+    """The index as this session must see it, and the catalogue state it read."""
+    state = search_state.read_state(session)
+    if not search_state.is_uncommitted(session):
+        return search_index.current(session, state), state
+    # This transaction changed the catalogue: the shared (committed) index plus, privately, whatever this
+    # session sees changed since; nothing of it is kept, since it may still roll back.
+    shared = search_index.committed(search_index.engine_of(session))
+    if shared.token not in (state.token, ""):  # pragma: no cover - the database was replaced meanwhile
+        raise RuntimeError("catalogue identity changed during a transaction")
+    changed = search_state.changed_since(session, shared.version)
+    private = search_index.apply(shared, search_index.load_docs(session, changed), state.version, state.token)
+    return private, state
 
 
-def _best_weight(model: Any, word: QueryWord) -> ColumnElement[Any]:
-    exact = model.term.in_(word.prefixes)
-    return func.max(model.weight * case((exact, 1.0), else_=PREFIX_FACTOR))
+def _scored_words(
+    session: Session, snapshot: search_index.Snapshot, words: list[QueryWord]
+) -> list[tuple[Arr, int]]:
+    """Per query word the best weight per position and its document frequency.
+
+    A compound query word that matches nothing is replaced by its parts, which must then all match.
+    """
+    out: list[tuple[Arr, int]] = []
+    lexicon: frozenset[str] | None = None
+    for word in words:
+        weights = snapshot.word_weights(word.prefixes)
+        matching = int(np.count_nonzero(weights))
+        if matching or not word.token:
+            out.append((weights, matching))
+            continue
+        lexicon = lexicon or indexing.corpus_lexicon(session)
+        parts = text.split_compound(word.token, lexicon)
+        if not parts:
+            out.append((weights, matching))
+            continue
+        for part in parts:
+            part_weights = snapshot.word_weights((text.stem(part),))
+            out.append((part_weights, int(np.count_nonzero(part_weights))))
+    return out[: MAX_QUERY_WORDS * 2]
 
 
-def _order(hits: Any, sort: str, ranked: bool) -> list[Any]:
-    if sort == "relevance" and ranked:
-        return [hits.c.score.desc(), hits.c.modified.desc(), hits.c.id.desc()]
-    if sort == "title":
-        return [func.lower(hits.c.title), hits.c.id]
-    return [hits.c.modified.desc(), hits.c.id.desc()]
+def _top(candidates: Arr, keys: Sequence[Arr], offset: int, limit: int) -> Arr:
+    """Positions of one page in ascending order of ``keys`` (first key most significant), exactly.
+
+    Only the candidates up to the page's last primary-key value are fully sorted, so a page costs
+    O(candidates) plus a sort of offset + limit items, not a sort of all candidates.
+    """
+    want = offset + limit
+    primary = keys[0][candidates]
+    if len(candidates) > 2 * want:
+        threshold = np.partition(primary, want - 1)[want - 1]
+        near = primary <= threshold
+        candidates, primary = candidates[near], primary[near]
+    order = np.lexsort([k[candidates] for k in reversed(keys[1:])] + [primary])
+    return candidates[order][offset:want]
 
 
 def search_datasets(
@@ -268,59 +186,44 @@ def search_datasets(
 ) -> SearchResult:
     """Visible datasets matching ``query`` and ``filters`` (AND across facets, OR within one): one page.
 
-    Count, facet counts and the page come from one statement over one candidate set (a CTE that both
-    backends materialise once), so they always agree and the permission filter is applied exactly once,
-    before any of them.
+    The visible set (decided by the SQL policy) is intersected with the candidates before anything is
+    ranked, counted or paged, so totals, facet counts and pages never include what the principal may not
+    see; the page's rows are read with the policy condition once more.
     """
     clean = _validate(filters, sort, limit, offset)
     words = analyse_query(query or "")
+    snapshot, state = _snapshot(session)
+    candidates = snapshot.alive & search_visibility.visible_mask(session, principal, snapshot, state)
+    for name, values in clean.items():
+        candidates &= snapshot.facet_mask(name, values)
+    score: Arr | None = None
     if words:
-        words = _expand_unmatched(session, words)
-    candidates = _candidates(session, principal, words, clean, query or "")
-    # The title is fetched only when sorting by it: it lives in the wide row, everything else in an index.
-    sort_columns: list[Any] = [Dataset.modified.label("modified")]
+        documents = max(snapshot.alive_count, 1)
+        score = np.zeros(snapshot.size, dtype=np.float64)
+        for weights, matching in _scored_words(session, snapshot, words):
+            candidates &= weights > 0
+            score += weights * indexing.idf(documents, matching)
+        key = indexing.title_key(query[:MAX_QUERY_CHARS])
+        if key:
+            score[snapshot.title_positions(key)] += TITLE_BOOST
+    positions = np.flatnonzero(candidates)
+    facets = snapshot.facet_counts(candidates)
+    newest = [-snapshot.modified, -snapshot.ids]
     if sort == "title":
-        sort_columns.append(Dataset.title.label("title"))
-    hits = candidates.add_columns(*sort_columns).cte("hits")
-    no_int, no_str = cast(null(), Integer), cast(null(), String)
-    count_part = select(
-        literal(0).label("kind"), no_int.label("id"), no_int.label("pos"), no_str.label("facet"),
-        no_str.label("value"), cast(func.count(), Float).label("num"),
-    ).select_from(hits)  # fmt: skip
-    facet_part = (
-        select(literal(1), no_int, no_int, DatasetFacet.facet, DatasetFacet.value, cast(func.count(), Float))
-        # "dataset_id IN (hits)" with no usable condition on facet: SQLite then seeks the few rows of each
-        # hit by primary key instead of scanning all facet rows and probing the hits.
-        .where(DatasetFacet.dataset_id.in_(select(hits.c.id)), DatasetFacet.facet != indexing.TITLE_FACET)
-        .group_by(DatasetFacet.facet, DatasetFacet.value)
-    )
-    order = _order(hits, sort, bool(words))
-    page = (
-        select(hits.c.id, hits.c.score, func.row_number().over(order_by=order).label("pos"))
-        .order_by(*order)
-        .limit(limit)
-        .offset(offset)
-        .subquery("page")
-    )
-    page_part = select(literal(2), page.c.id, page.c.pos, no_str, no_str, cast(page.c.score, Float))
-    rows = session.execute(union_all(count_part, facet_part, page_part)).all()
-    total = 0
-    facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
-    ranked: list[tuple[int, int, float]] = []
-    for kind, dataset_id, pos, facet, value, num in rows:
-        if kind == 0:
-            total = int(num)
-        elif kind == 1 and facet in facets:
-            facets[facet].append((value, int(num)))
-        else:
-            ranked.append((int(pos), int(dataset_id), float(num or 0.0)))
-    for values in facets.values():
-        values.sort(key=lambda vc: (-vc[1], vc[0]))
-    ranked.sort()  # UNION ALL promises no row order; the page order comes back from row_number()
-    ids = [dataset_id for _, dataset_id, _ in ranked]
-    by_id = {d.id: d for d in session.scalars(select(Dataset).where(Dataset.id.in_(ids)))} if ids else {}
-    page_hits = [SearchHit(dataset=by_id[i], score=score) for _, i, score in ranked if i in by_id]
-    return SearchResult(total=total, hits=page_hits, facets=facets)
+        keys = [snapshot.title_rank]
+    elif sort == "relevance" and score is not None:
+        keys = [-score, *newest]
+    else:
+        keys = newest
+    page = _top(positions, keys, offset, limit) if offset < len(positions) else positions[:0]
+    ids = [int(snapshot.ids[p]) for p in page]
+    scores = [float(score[p]) if score is not None else 0.0 for p in page]
+    by_id: dict[int, Dataset] = {}
+    if ids:
+        stmt = select(Dataset).where(Dataset.id.in_(ids), visible(principal, Dataset))
+        by_id = {d.id: d for d in session.scalars(stmt)}
+    hits = [SearchHit(dataset=by_id[i], score=s) for i, s in zip(ids, scores, strict=True) if i in by_id]
+    return SearchResult(total=len(positions), hits=hits, facets=facets)
 
 
 __all__ = ["FACETS", "SORTS", "SearchHit", "SearchResult", "index_dataset", "reindex_all", "search_datasets"]

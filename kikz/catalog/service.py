@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kikz import audit
+from kikz import audit, jobs
 from kikz.catalog import search
 from kikz.catalog.models import Dataset, DatasetVersion, Distribution, License
 from kikz.catalog.schemas import DatasetCreate, DatasetPublic, DatasetUpdate, DistributionPublic
@@ -28,6 +28,8 @@ from kikz.storage import FileStore, UploadTooLarge
 from kikz.tenancy.models import Municipality
 from kikz.tenancy.permissions import Action, Principal, PermissionDenied, require, visible
 from kikz.types import DatasetStatus, ProtectionClass
+
+DISTRIBUTION_ADDED = "catalog.distribution_added"
 
 SNAPSHOT_FIELDS = (
     "identifier", "name", "title", "description", "keywords", "themes", "contact_name", "contact_email",
@@ -322,6 +324,8 @@ def add_file_distribution(
     )
     session.add(dist)
     _touch(session, dataset, principal, f"Datei '{safe_name}' hinzugefügt", before)
+    # Governance (scan, re-classification) reacts in the background, so the upload does not wait for it.
+    jobs.enqueue(session, DISTRIBUTION_ADDED, {"distribution_id": dist.id})
     return dist
 
 

@@ -21,6 +21,16 @@ CONTRIBUTOR_BASE = "http://dcat-ap.de/def/contributors/"
 GEOCODING_LEVEL_BASE = "http://dcat-ap.de/def/politicalGeocoding/Level/"
 REGIONAL_KEY_BASE = "http://dcat-ap.de/def/politicalGeocoding/regionalKey/"
 HVD_LEGISLATION = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
+HVD_CATEGORY_BASE = "http://data.europa.eu/bna/"
+# High-value dataset categories of Implementing Regulation (EU) 2023/138: code -> (German, English)
+HVD_CATEGORIES: dict[str, tuple[str, str]] = {
+    "c_ac64a52d": ("Georaum", "Geospatial"),
+    "c_dd313021": ("Erdbeobachtung und Umwelt", "Earth observation and environment"),
+    "c_164e0bf5": ("Meteorologie", "Meteorological"),
+    "c_e1da4e07": ("Statistik", "Statistics"),
+    "c_a9135398": ("Unternehmen und Eigentümerschaft von Unternehmen", "Companies and company ownership"),
+    "c_b79e35eb": ("Mobilität", "Mobility"),
+}
 
 EU_THEMES: dict[str, tuple[str, str]] = {
     "AGRI": ("Landwirtschaft, Fischerei, Forstwirtschaft und Nahrungsmittel", "Agriculture, fisheries, forestry and food"),

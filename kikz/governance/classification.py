@@ -30,15 +30,30 @@ from kikz.types import ProtectionClass
 THRESHOLD = 0.5
 """Findings at or above this confidence count for the proposal and the column labels."""
 DIRECT_IDENTIFIERS = frozenset(
-    {"personenname", "email", "iban", "steuer_id", "sv_nummer", "kvnr", "ausweisnummer", "kfz_kennzeichen",
-     "ip_adresse", "freitext_personenbezug", "geburtsdatum"}
-)  # fmt: skip
-COUNT_COLUMN = re.compile(r"anzahl|summe|insgesamt|gesamt|anteil|quote|prozent|faelle|je_\d|pro_\d|(^|_)n(_|$)")
+    {
+        "personenname",
+        "email",
+        "iban",
+        "steuer_id",
+        "sv_nummer",
+        "kvnr",
+        "ausweisnummer",
+        "kfz_kennzeichen",
+        "ip_adresse",
+        "freitext_personenbezug",
+        "geburtsdatum",
+    }
+)
+COUNT_COLUMN = re.compile(
+    r"anzahl|summe|insgesamt|gesamt|anteil|quote|prozent|faelle|je_\d|pro_\d|(^|_)n(_|$)"
+)
 COORDINATE_COLUMN = re.compile(
     r"(^|_)(lat|latitude|breite|breitengrad|lon|lng|long|longitude|laenge|laengengrad|x|y|rechtswert|hochwert"
     r"|koordinate[n]?|geo|geom|geometry|wkt|position)(_|$)"
 )
-ORGANISATION_COLUMN = re.compile(r"einrichtung|firma|betrieb|traeger|kita|schule|unternehmen|organisation|verein")
+ORGANISATION_COLUMN = re.compile(
+    r"einrichtung|firma|betrieb|traeger|kita|schule|unternehmen|organisation|verein"
+)
 PRECISE = re.compile(r"^-?\d{1,3}[.,]\d{4,}$")
 POINT = re.compile(r"POINT \((-?\d+\.\d{4,}) (-?\d+\.\d{4,})\)")
 
@@ -78,8 +93,16 @@ def contextualise(evidence: Sequence[ColumnEvidence], profile: TableProfile) -> 
     result: list[Finding] = []
     for e in evidence:
         column = columns.get(e.name)
-        kept = [f for f in (_judge(f, column, confirmed, person_rows, organisations) for f in confirmed[e.name]) if f]
-        if column is not None and person_rows and not any(f.category != Category.QUASI_IDENTIFIER for f in kept):
+        kept = [
+            f
+            for f in (_judge(f, column, confirmed, person_rows, organisations) for f in confirmed[e.name])
+            if f
+        ]
+        if (
+            column is not None
+            and person_rows
+            and not any(f.category != Category.QUASI_IDENTIFIER for f in kept)
+        ):
             coordinate = _home_coordinates(column)
             if coordinate:
                 kept.append(coordinate)
@@ -103,9 +126,17 @@ def _confirmed(evidence: ColumnEvidence, column: ColumnProfile | None) -> list[F
                 continue  # the value finding carries the evidence
             if has_values:
                 continue  # values were there and did not confirm the header
-            out.append(f.with_(confidence=0.5, message=f.message + " Die Spalte ist leer; nur der Name spricht dafür."))
+            out.append(
+                f.with_(
+                    confidence=0.5, message=f.message + " Die Spalte ist leer; nur der Name spricht dafür."
+                )
+            )
             continue
-        if f.source == "values" and f.detector == "personenname" and NOT_A_PERSON_NAME.search(normalise(f.column or "")):
+        if (
+            f.source == "values"
+            and f.detector == "personenname"
+            and NOT_A_PERSON_NAME.search(normalise(f.column or ""))
+        ):
             continue
         out.append(f)
     return out
@@ -113,13 +144,17 @@ def _confirmed(evidence: ColumnEvidence, column: ColumnProfile | None) -> list[F
 
 def _about_persons(confirmed: dict[str, list[Finding]], profile: TableProfile) -> bool:
     direct = any(
-        f.detector in DIRECT_IDENTIFIERS and f.confidence >= THRESHOLD and (f.detector != "geburtsdatum" or f.source == "name")
+        f.detector in DIRECT_IDENTIFIERS
+        and f.confidence >= THRESHOLD
+        and (f.detector != "geburtsdatum" or f.source == "name")
         for findings in confirmed.values()
         for f in findings
     )
     if direct:
         return True
-    quasi = sum(1 for findings in confirmed.values() if any(f.category == Category.QUASI_IDENTIFIER for f in findings))
+    quasi = sum(
+        1 for findings in confirmed.values() if any(f.category == Category.QUASI_IDENTIFIER for f in findings)
+    )
     counts = any(COUNT_COLUMN.search(normalise(c.name)) for c in profile.columns)
     return quasi >= 2 and not counts
 
@@ -128,7 +163,11 @@ def _has_organisation_column(profile: TableProfile) -> bool:
     for c in profile.columns:
         if ORGANISATION_COLUMN.search(normalise(c.name)):
             return True
-        if c.type == "string" and c.sample and sum(1 for v in c.sample if NOT_A_PERSON.search(v)) >= 0.5 * len(c.sample):
+        if (
+            c.type == "string"
+            and c.sample
+            and sum(1 for v in c.sample if NOT_A_PERSON.search(v)) >= 0.5 * len(c.sample)
+        ):
             return True
     return False
 
@@ -217,7 +256,8 @@ def _small_counts(profile: TableProfile, person_rows: bool) -> Finding | None:
                 evidence_count=1,
                 sample_size=c.count,
                 confidence=0.5,
-                message=f"Spalte '{c.name}' enthält Fallzahlen unter 3; einzelne Personen könnten erkennbar sein.",
+                message=f"Spalte '{c.name}' enthält Fallzahlen unter 3; "
+                "einzelne Personen könnten erkennbar sein.",
                 source="context",
             )
     return None
@@ -269,26 +309,38 @@ def propose(findings: Sequence[Finding], profile: TableProfile | None = None) ->
     quasi = [f for f in findings if f.category == Category.QUASI_IDENTIFIER and f.confidence >= 0.3]
     scope = _scope(profile)
     if art9:
-        cls, head = ProtectionClass.STRENG_VERTRAULICH, (
-            "Vorschlag: streng vertraulich. Die Daten enthalten besondere Kategorien personenbezogener Daten "
-            "nach Art. 9 DSGVO."
+        cls, head = (
+            ProtectionClass.STRENG_VERTRAULICH,
+            (
+                "Vorschlag: streng vertraulich. Die Daten enthalten besondere Kategorien "
+                "personenbezogener Daten "
+                "nach Art. 9 DSGVO."
+            ),
         )
         reasons = art9 + personal
     elif personal:
-        cls, head = ProtectionClass.VERTRAULICH, (
-            "Vorschlag: vertraulich. Die Daten enthalten personenbezogene Daten (Art. 4 Nr. 1 DSGVO)."
+        cls, head = (
+            ProtectionClass.VERTRAULICH,
+            ("Vorschlag: vertraulich. Die Daten enthalten personenbezogene Daten (Art. 4 Nr. 1 DSGVO)."),
         )
         reasons = personal
     elif quasi:
-        cls, head = ProtectionClass.INTERN, (
-            "Vorschlag: intern. Es wurden keine direkt identifizierenden Angaben gefunden, aber Merkmale, "
-            "die zusammen mit anderen Daten auf Personen schließen lassen könnten."
+        cls, head = (
+            ProtectionClass.INTERN,
+            (
+                "Vorschlag: intern. Es wurden keine direkt identifizierenden Angaben gefunden, "
+                "aber Merkmale, "
+                "die zusammen mit anderen Daten auf Personen schließen lassen könnten."
+            ),
         )
         reasons = quasi
     else:
-        cls, head = ProtectionClass.OEFFENTLICH, (
-            "Vorschlag: öffentlich (Kandidat). Es wurden keine personenbezogenen Daten gefunden. "
-            "Die Freigabe entscheidet die Data-Stewardin bzw. der Data Steward."
+        cls, head = (
+            ProtectionClass.OEFFENTLICH,
+            (
+                "Vorschlag: öffentlich (Kandidat). Es wurden keine personenbezogenen Daten gefunden. "
+                "Die Freigabe entscheidet die Data-Stewardin bzw. der Data Steward."
+            ),
         )
         reasons = []
     lines = [head] + [f"- {f.message}" for f in reasons[:12]]
@@ -311,5 +363,8 @@ def _scope(profile: TableProfile | None) -> str:
     rows = f"{profile.rows_seen:,}".replace(",", ".")
     if profile.sampled:
         total = f"{profile.rows_total:,}".replace(",", ".") if profile.rows_total else "unbekannt vielen"
-        return f"Geprüft wurde eine Stichprobe von {rows} der {total} Zeilen; Werte je Spalte: bis zu 1.000 verschiedene."
+        return (
+            f"Geprüft wurde eine Stichprobe von {rows} der {total} Zeilen; "
+            "Werte je Spalte: bis zu 1.000 verschiedene."
+        )
     return f"Geprüft wurden alle {rows} Zeilen; Werte je Spalte: bis zu 1.000 verschiedene."

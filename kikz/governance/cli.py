@@ -1,9 +1,9 @@
 """``kikz scan`` and ``kikz classify``: the same services as the job and the API, from the shell.
 
-    kikz scan 42                              # distribution 42: profile, classify, record
-    kikz scan --file meldungen.csv            # a file, nothing recorded
-    kikz scan --database-url sqlite:///x.db --table personen
-    kikz classify 42                          # the proposal of the latest scan of distribution 42
+kikz scan 42                              # distribution 42: profile, classify, record
+kikz scan --file meldungen.csv            # a file, nothing recorded
+kikz scan --database-url sqlite:///x.db --table personen
+kikz classify 42                          # the proposal of the latest scan of distribution 42
 """
 
 from __future__ import annotations
@@ -23,18 +23,26 @@ from kikz.storage import FileStore
 
 def _print_analysis(analysis: scans.Analysis, *, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps({
-            "profile": analysis.profile.as_dict() if analysis.profile else None,
-            "findings": [f.as_dict() for f in analysis.findings],
-            "proposal": analysis.proposal.as_dict(),
-            "seconds": round(analysis.seconds, 3),
-        }, ensure_ascii=False, indent=2))  # fmt: skip
+        click.echo(
+            json.dumps(
+                {
+                    "profile": analysis.profile.as_dict() if analysis.profile else None,
+                    "findings": [f.as_dict() for f in analysis.findings],
+                    "proposal": analysis.proposal.as_dict(),
+                    "seconds": round(analysis.seconds, 3),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     profile = analysis.profile
     if profile is not None:
         state = "Stichprobe" if profile.sampled else "vollständig"
-        click.echo(f"{profile.rows_seen} Zeilen gelesen ({state}), {len(profile.columns)} Spalten, "
-                   f"{analysis.seconds:.1f} s")  # fmt: skip
+        click.echo(
+            f"{profile.rows_seen} Zeilen gelesen ({state}), {len(profile.columns)} Spalten, "
+            f"{analysis.seconds:.1f} s"
+        )
         for note in profile.notes:
             click.echo(f"  Hinweis: {note}")
     for f in analysis.findings:
@@ -46,19 +54,35 @@ def _print_analysis(analysis: scans.Analysis, *, as_json: bool) -> None:
 def _format_for(path: Path, fmt: str | None) -> str:
     if fmt:
         return fmt.upper()
-    return {".csv": "CSV", ".txt": "CSV", ".xlsx": "XLSX", ".json": "JSON", ".geojson": "GEOJSON",
-            ".parquet": "PARQUET"}.get(path.suffix.lower(), path.suffix.lstrip(".").upper())  # fmt: skip
+    return {
+        ".csv": "CSV",
+        ".txt": "CSV",
+        ".xlsx": "XLSX",
+        ".json": "JSON",
+        ".geojson": "GEOJSON",
+        ".parquet": "PARQUET",
+    }.get(path.suffix.lower(), path.suffix.lstrip(".").upper())
 
 
 @click.command("scan")
 @click.argument("distribution_id", required=False, type=int)
-@click.option("--file", "file_", type=click.Path(path_type=Path), help="Eine Datei prüfen (nichts wird gespeichert).")
+@click.option(
+    "--file", "file_", type=click.Path(path_type=Path), help="Eine Datei prüfen (nichts wird gespeichert)."
+)
 @click.option("--format", "fmt", default=None, help="Format der Datei (CSV, XLSX, JSON, GEOJSON, PARQUET).")
-@click.option("--database-url", default=None, help="SQLAlchemy-URL einer Datenbank, deren Tabelle geprüft wird.")
+@click.option(
+    "--database-url", default=None, help="SQLAlchemy-URL einer Datenbank, deren Tabelle geprüft wird."
+)
 @click.option("--table", default=None, help="Tabelle in --database-url.")
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON ausgeben.")
-def scan(distribution_id: int | None, file_: Path | None, fmt: str | None, database_url: str | None,
-         table: str | None, as_json: bool) -> None:  # fmt: skip
+def scan(
+    distribution_id: int | None,
+    file_: Path | None,
+    fmt: str | None,
+    database_url: str | None,
+    table: str | None,
+    as_json: bool,
+) -> None:
     """Daten profilieren und auf personenbezogene Daten prüfen."""
     if file_ is not None:
         analysis = scans.analyse_file(file_, _format_for(file_, fmt))
@@ -75,11 +99,15 @@ def scan(distribution_id: int | None, file_: Path | None, fmt: str | None, datab
                 if distribution is None:
                     click.echo(f"Fehler: Distribution {distribution_id} gibt es nicht.", err=True)
                     sys.exit(2)
-                result = scans.scan_distribution(session, distribution=distribution,
-                                                 store=FileStore(settings.files_dir))  # fmt: skip
-                analysis = scans.Analysis(result.profile, result.findings, result.proposal,
-                                          (result.scan.duration_ms or 0) / 1000)  # fmt: skip
-                click.echo(f"Prüfung {result.scan.id} gespeichert (Status: {result.scan.status.value}).", err=as_json)
+                result = scans.scan_distribution(
+                    session, distribution=distribution, store=FileStore(settings.files_dir)
+                )
+                analysis = scans.Analysis(
+                    result.profile, result.findings, result.proposal, (result.scan.duration_ms or 0) / 1000
+                )
+                click.echo(
+                    f"Prüfung {result.scan.id} gespeichert (Status: {result.scan.status.value}).", err=as_json
+                )
         finally:
             engine.dispose()
     else:
@@ -91,7 +119,9 @@ def scan(distribution_id: int | None, file_: Path | None, fmt: str | None, datab
 
 @click.command("classify")
 @click.argument("distribution_id", required=False, type=int)
-@click.option("--file", "file_", type=click.Path(path_type=Path), help="Eine Datei prüfen und nur den Vorschlag zeigen.")
+@click.option(
+    "--file", "file_", type=click.Path(path_type=Path), help="Eine Datei prüfen und nur den Vorschlag zeigen."
+)
 @click.option("--format", "fmt", default=None, help="Format der Datei.")
 @click.option("--json", "as_json", is_flag=True, help="Vorschlag als JSON ausgeben.")
 def classify(distribution_id: int | None, file_: Path | None, fmt: str | None, as_json: bool) -> None:
@@ -105,8 +135,11 @@ def classify(distribution_id: int | None, file_: Path | None, fmt: str | None, a
             with transaction(make_sessionmaker(engine)) as session:
                 latest = scans.latest_scan(session, distribution_id)
                 if latest is None or latest.proposal is None:
-                    click.echo(f"Fehler: Distribution {distribution_id} wurde noch nicht geprüft "
-                               f"(kikz scan {distribution_id}).", err=True)  # fmt: skip
+                    click.echo(
+                        f"Fehler: Distribution {distribution_id} wurde noch nicht geprüft "
+                        f"(kikz scan {distribution_id}).",
+                        err=True,
+                    )
                     sys.exit(2)
                 proposal = dict(latest.proposal)
         finally:

@@ -9,7 +9,7 @@ go through the catalogue's own streaming reader instead, which is slower but tol
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 
@@ -24,35 +24,44 @@ WINDOWS = 20
 _ARROW_ENCODINGS = {"utf-8": "utf8", "utf-8-sig": "utf8", "windows-1252": "cp1252", "iso-8859-1": "latin1"}
 
 
-class _Uneven(Exception):
-    """Rows of a different width than the header: the tolerant reader pads or reports them."""
-
-
 def profile_csv(path: Path, *, max_rows: int, sample_size: int, rows_total: int | None) -> TableProfile:
     layout = csvfile.analyse(path)
-    common = {"names": layout.names, "types": layout.types, "decimal": layout.decimal,
-              "sample_size": sample_size, "source": path.name, "fmt": "CSV"}  # fmt: skip
-    size = path.stat().st_size
+
+    def run(batches: Iterable[Sequence[pa.Array]], *, sampled: bool) -> TableProfile:
+        return profile_batches(
+            batches,
+            names=layout.names,
+            types=layout.types,
+            decimal=layout.decimal,
+            sample_size=sample_size,
+            rows_total=rows_total,
+            sampled=sampled,
+            source=path.name,
+            fmt="CSV",
+        )
+
     per_row = _bytes_per_row(path)
-    estimated = rows_total if rows_total is not None else int(size / per_row)
+    estimated = rows_total if rows_total is not None else int(path.stat().st_size / per_row)
     fast = _fast_path_possible(path, layout)
     if fast and estimated > max_rows * 1.2:
         try:
-            return _spread_sample(path, layout, max_rows=max_rows, per_row=per_row, estimated=estimated,
-                                  rows_total=rows_total, common=common)  # fmt: skip
-        except (pa.ArrowInvalid, UnicodeDecodeError, _Uneven):
-            pass
+            profile = run(_spread_windows(path, layout, max_rows=max_rows, per_row=per_row), sampled=True)
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            pass  # e.g. a quoted line break cut by a window: read the head instead
+        else:
+            total = f"{rows_total}" if rows_total is not None else f"geschätzt {estimated}"
+            profile.notes.append(
+                f"Stichprobe: {profile.rows_seen} Zeilen aus {WINDOWS} gleichmäßig über die Datei verteilten "
+                f"Abschnitten (Zeilen insgesamt: {total})."
+            )
+            return profile
     if fast:
         try:
-            return profile_batches(_arrow_batches(path, layout, max_rows), rows_total=rows_total,
-                                   sampled=False, **common)  # type: ignore[arg-type]  # fmt: skip
-        except (pa.ArrowInvalid, UnicodeDecodeError, _Uneven):
-            pass  # fall back to the tolerant reader below
+            return run(_arrow_batches(path, layout, max_rows), sampled=False)
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            pass  # uneven rows or invalid UTF-8: the tolerant reader below pads or decodes leniently
     rows = csvfile.raw_rows(path, layout)
-    head = islice(rows, max_rows)
-    batches = list_batches = text_batches(head, layout.width)
-    profile = profile_batches(list_batches, rows_total=rows_total, sampled=False, **common)  # type: ignore[arg-type]
-    del batches
+    profile = run(text_batches(islice(rows, max_rows), layout.width), sampled=False)
     if next(rows, None) is not None:
         profile.sampled = True
         profile.rows_total = rows_total
@@ -78,7 +87,9 @@ def _fast_path_possible(path: Path, layout: csvfile.CsvLayout) -> bool:
 def _options(layout: csvfile.CsvLayout, *, skip: int) -> dict[str, object]:
     return {
         "read_options": pacsv.ReadOptions(
-            encoding=_ARROW_ENCODINGS[layout.encoding], skip_rows=skip, column_names=layout.names,
+            encoding=_ARROW_ENCODINGS[layout.encoding],
+            skip_rows=skip,
+            column_names=layout.names,
             block_size=4 << 20,
         ),
         "parse_options": pacsv.ParseOptions(delimiter=layout.delimiter, newlines_in_values=True),
@@ -92,10 +103,8 @@ def _options(layout: csvfile.CsvLayout, *, skip: int) -> dict[str, object]:
 
 def _arrow_batches(path: Path, layout: csvfile.CsvLayout, max_rows: int) -> Iterator[list[pa.Array]]:
     options = _options(layout, skip=1)
-    if layout.encoding == "utf-8-sig":
-        options["read_options"].skip_rows_after_names = 0  # type: ignore[attr-defined]
     seen = 0
-    with pacsv.open_csv(path, **options) as reader:  # type: ignore[arg-type]
+    with pacsv.open_csv(path, **options) as reader:
         for batch in reader:
             if seen >= max_rows:
                 return
@@ -104,38 +113,27 @@ def _arrow_batches(path: Path, layout: csvfile.CsvLayout, max_rows: int) -> Iter
             yield list(take.columns)
 
 
-def _spread_sample(
-    path: Path, layout: csvfile.CsvLayout, *, max_rows: int, per_row: float, estimated: int,
-    rows_total: int | None, common: dict[str, object],
-) -> TableProfile:  # fmt: skip
+def _spread_windows(
+    path: Path, layout: csvfile.CsvLayout, *, max_rows: int, per_row: float
+) -> Iterator[list[pa.Array]]:
+    """Batches from evenly spread byte windows, each cut to whole lines."""
     size = path.stat().st_size
     with path.open("rb") as fh:
         header_end = len(fh.readline())
     window = int(max_rows * per_row / WINDOWS) + 1
     step = (size - header_end) / WINDOWS
     options = _options(layout, skip=0)
-
-    def batches() -> Iterator[list[pa.Array]]:
-        with path.open("rb") as fh:
-            for i in range(WINDOWS):
-                start = header_end + int(i * step)
-                fh.seek(start)
-                data = fh.read(window)
-                if i:
-                    cut = data.find(b"\n")
-                    data = data[cut + 1 :] if cut >= 0 else b""
-                end = data.rfind(b"\n")
-                data = data[: end + 1] if end >= 0 else b""
-                if not data:
-                    continue
-                table = pacsv.read_csv(io.BytesIO(data), **options)  # type: ignore[arg-type]
-                for batch in table.to_batches(max_chunksize=BATCH_ROWS):
-                    yield list(batch.columns)
-
-    profile = profile_batches(batches(), rows_total=rows_total, sampled=True, **common)  # type: ignore[arg-type]
-    total = f"{rows_total}" if rows_total is not None else f"geschätzt {estimated}"
-    profile.notes.append(
-        f"Stichprobe: {profile.rows_seen} Zeilen aus {WINDOWS} gleichmäßig über die Datei verteilten "
-        f"Abschnitten (Zeilen insgesamt: {total})."
-    )
-    return profile
+    with path.open("rb") as fh:
+        for i in range(WINDOWS):
+            fh.seek(header_end + int(i * step))
+            data = fh.read(window)
+            if i:
+                cut = data.find(b"\n")
+                data = data[cut + 1 :] if cut >= 0 else b""
+            end = data.rfind(b"\n")
+            data = data[: end + 1] if end >= 0 else b""
+            if not data:
+                continue
+            table = pacsv.read_csv(io.BytesIO(data), **options)
+            for batch in table.to_batches(max_chunksize=BATCH_ROWS):
+                yield list(batch.columns)

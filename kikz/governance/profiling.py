@@ -297,12 +297,16 @@ class TableAccumulator:
         for accumulator, column in zip(self.columns, batch, strict=True):
             accumulator.add(column)
 
-    def result(self, *, rows_total: int | None, sampled: bool, source: str, fmt: str, notes: list[str]) -> TableProfile:
+    def result(
+        self, *, rows_total: int | None, sampled: bool, source: str, fmt: str, notes: list[str]
+    ) -> TableProfile:
         columns = [c.result() for c in self.columns]
         notes = list(notes)
         for c in columns:
             if c.mixed_types:
-                kinds = ", ".join(f"{k} {v:.0%}" for k, v in sorted(c.type_shares.items(), key=lambda i: -i[1]))
+                kinds = ", ".join(
+                    f"{k} {v:.0%}" for k, v in sorted(c.type_shares.items(), key=lambda i: -i[1])
+                )
                 notes.append(f"Spalte '{c.name}' mischt Werttypen ({kinds}, Rest Text).")
         return TableProfile(columns, self.rows, rows_total, sampled, source, fmt, notes)
 
@@ -310,7 +314,9 @@ class TableAccumulator:
 # --- sources ---------------------------------------------------------------------------------------
 
 
-def text_batches(rows: Iterable[Sequence[object]], width: int, batch_rows: int = BATCH_ROWS) -> Iterator[list[pa.Array]]:
+def text_batches(
+    rows: Iterable[Sequence[object]], width: int, batch_rows: int = BATCH_ROWS
+) -> Iterator[list[pa.Array]]:
     """Rows of typed values (as the tabular readers and databases deliver them) as text column batches."""
     chunk: list[Sequence[object]] = []
     for row in rows:
@@ -324,8 +330,12 @@ def text_batches(rows: Iterable[Sequence[object]], width: int, batch_rows: int =
 
 def _to_arrays(chunk: list[Sequence[object]], width: int) -> list[pa.Array]:
     columns = list(zip(*chunk, strict=True)) if chunk else [() for _ in range(width)]
-    return [pa.array([None if v is None else v if isinstance(v, str) else display(v) for v in col],
-                     type=pa.string()) for col in columns]  # fmt: skip
+    return [
+        pa.array(
+            [None if v is None else v if isinstance(v, str) else display(v) for v in col], type=pa.string()
+        )
+        for col in columns
+    ]
 
 
 def profile_batches(
@@ -349,7 +359,12 @@ def profile_batches(
 
 
 def profile_file(
-    path: Path, fmt: str, *, max_rows: int = MAX_ROWS, sample_size: int = SAMPLE_SIZE, rows_total: int | None = None
+    path: Path,
+    fmt: str,
+    *,
+    max_rows: int = MAX_ROWS,
+    sample_size: int = SAMPLE_SIZE,
+    rows_total: int | None = None,
 ) -> TableProfile:
     """Profile a tabular file; raises InvalidInput (German message) when it cannot be read."""
     from kikz.catalog import tabular
@@ -372,7 +387,9 @@ def profile_file(
         sampled=sampled and info.row_count > max_rows,
         source=path.name,
         fmt=kind,
-        notes=[f"Stichprobe: die ersten {max_rows} von {info.row_count} Zeilen."] if info.row_count > max_rows else [],
+        notes=[f"Stichprobe: die ersten {max_rows} von {info.row_count} Zeilen."]
+        if info.row_count > max_rows
+        else [],
     )
 
 
@@ -387,7 +404,12 @@ def _limit(rows: Iterator[list[object]], max_rows: int) -> tuple[Iterator[list[o
 
 
 def profile_database_table(
-    url: str, table: str, *, max_rows: int = MAX_ROWS, sample_size: int = SAMPLE_SIZE, schema: str | None = None
+    url: str,
+    table: str,
+    *,
+    max_rows: int = MAX_ROWS,
+    sample_size: int = SAMPLE_SIZE,
+    schema: str | None = None,
 ) -> TableProfile:
     """Profile a table of any database SQLAlchemy reaches, by reflection and a bounded, streamed SELECT."""
     from sqlalchemy import MetaData, Table, func, select
@@ -423,7 +445,9 @@ def profile_database_table(
                 notes=[f"Stichprobe: die ersten {max_rows} von {total} Zeilen."] if total > max_rows else [],
             )
     except SQLAlchemyError as exc:
-        raise InvalidInput(f"Die Datenbank konnte nicht gelesen werden: {type(exc).__name__}: {exc}"[:500]) from exc
+        raise InvalidInput(
+            f"Die Datenbank konnte nicht gelesen werden: {type(exc).__name__}: {exc}"[:500]
+        ) from exc
     finally:
         engine.dispose()
     return profile
@@ -441,4 +465,3 @@ def _sql_type(sql_type: Any, sqltypes: Any) -> str:
     if isinstance(sql_type, sqltypes.Date):
         return "date"
     return "string"
-

@@ -27,7 +27,13 @@ from kikz.errors import KikzError
 from kikz.governance.classification import ClassificationProposal, column_labels, findings_for, propose
 from kikz.governance.detectors import Category, Finding
 from kikz.governance.models import DataProfile, ScanFinding, ScanRun, ScanStatus
-from kikz.governance.profiling import MAX_ROWS, SAMPLE_SIZE, TableProfile, profile_database_table, profile_file
+from kikz.governance.profiling import (
+    MAX_ROWS,
+    SAMPLE_SIZE,
+    TableProfile,
+    profile_database_table,
+    profile_file,
+)
 from kikz.settings import Settings
 from kikz.storage import FileStore
 
@@ -91,23 +97,36 @@ def _guarded(read: Any) -> Analysis:
         return Analysis(None, findings, propose(findings), time.perf_counter() - started)
     except Exception as exc:  # a reader bug or an unforeseen format: record it, never crash the worker
         log.exception("scan failed")
-        findings = [error_finding(f"Die Daten konnten nicht gelesen werden ({type(exc).__name__}: {exc})."[:1000])]
+        findings = [
+            error_finding(f"Die Daten konnten nicht gelesen werden ({type(exc).__name__}: {exc})."[:1000])
+        ]
         return Analysis(None, findings, propose(findings), time.perf_counter() - started)
     findings, proposal = analyse_profile(profile)
     return Analysis(profile, findings, proposal, time.perf_counter() - started)
 
 
 def analyse_file(
-    path: Path, fmt: str, *, max_rows: int = MAX_ROWS, sample_size: int = SAMPLE_SIZE, rows_total: int | None = None
+    path: Path,
+    fmt: str,
+    *,
+    max_rows: int = MAX_ROWS,
+    sample_size: int = SAMPLE_SIZE,
+    rows_total: int | None = None,
 ) -> Analysis:
     """Profile and classify a file without touching the database (CLI, benchmarks, evaluation)."""
     if fmt.upper() not in TABULAR_FORMATS:
-        findings = [error_finding(f"Das Format '{fmt}' ist keine Tabelle und wurde nicht auf Personenbezug geprüft.")]
+        findings = [
+            error_finding(f"Das Format '{fmt}' ist keine Tabelle und wurde nicht auf Personenbezug geprüft.")
+        ]
         return Analysis(None, findings, propose(findings), 0.0)
-    return _guarded(lambda: profile_file(path, fmt, max_rows=max_rows, sample_size=sample_size, rows_total=rows_total))
+    return _guarded(
+        lambda: profile_file(path, fmt, max_rows=max_rows, sample_size=sample_size, rows_total=rows_total)
+    )
 
 
-def analyse_database_table(url: str, table: str, *, max_rows: int = MAX_ROWS, sample_size: int = SAMPLE_SIZE) -> Analysis:
+def analyse_database_table(
+    url: str, table: str, *, max_rows: int = MAX_ROWS, sample_size: int = SAMPLE_SIZE
+) -> Analysis:
     return _guarded(lambda: profile_database_table(url, table, max_rows=max_rows, sample_size=sample_size))
 
 
@@ -121,9 +140,11 @@ def scan_distribution(
 ) -> ScanResult:
     """Scan a stored distribution and record the run, its profile and findings (the caller commits)."""
     if not distribution.is_stored_file:
-        findings = [error_finding(
-            "Die Distribution verweist auf eine externe Adresse; geprüft werden nur hochgeladene Dateien."
-        )]  # fmt: skip
+        findings = [
+            error_finding(
+                "Die Distribution verweist auf eine externe Adresse; geprüft werden nur hochgeladene Dateien."
+            )
+        ]
         analysis = Analysis(None, findings, propose(findings), 0.0)
     else:
         path = store.path_for(distribution.checksum_sha256 or "")
@@ -131,9 +152,19 @@ def scan_distribution(
             findings = [error_finding("Die Datei der Distribution fehlt im Dateispeicher.")]
             analysis = Analysis(None, findings, propose(findings), 0.0)
         else:
-            analysis = analyse_file(path, distribution.format or "", max_rows=max_rows, sample_size=sample_size,
-                                    rows_total=distribution.row_count)  # fmt: skip
-    return record(session, analysis, distribution_id=distribution.id, source=distribution.file_name or distribution.title)
+            analysis = analyse_file(
+                path,
+                distribution.format or "",
+                max_rows=max_rows,
+                sample_size=sample_size,
+                rows_total=distribution.row_count,
+            )
+    return record(
+        session,
+        analysis,
+        distribution_id=distribution.id,
+        source=distribution.file_name or distribution.title,
+    )
 
 
 def record(session: Session, analysis: Analysis, *, distribution_id: int | None, source: str) -> ScanResult:
@@ -156,16 +187,38 @@ def record(session: Session, analysis: Analysis, *, distribution_id: int | None,
     if profile is not None:
         version = 1
         if distribution_id is not None:
-            latest = session.scalar(select(func.max(DataProfile.version)).where(DataProfile.distribution_id == distribution_id))
+            latest = session.scalar(
+                select(func.max(DataProfile.version)).where(DataProfile.distribution_id == distribution_id)
+            )
             version = (latest or 0) + 1
-        session.add(DataProfile(scan_id=scan.id, distribution_id=distribution_id, version=version,
-                                rows_seen=profile.rows_seen, rows_total=profile.rows_total, sampled=profile.sampled,
-                                columns=[c.as_dict() for c in profile.columns], notes=list(profile.notes)))  # fmt: skip
+        session.add(
+            DataProfile(
+                scan_id=scan.id,
+                distribution_id=distribution_id,
+                version=version,
+                rows_seen=profile.rows_seen,
+                rows_total=profile.rows_total,
+                sampled=profile.sampled,
+                columns=[c.as_dict() for c in profile.columns],
+                notes=list(profile.notes),
+            )
+        )
     for f in analysis.findings:
-        session.add(ScanFinding(scan_id=scan.id, column_name=f.column, detector=f.detector, title=f.title,
-                                category=f.category.value, evidence_count=f.evidence_count, sample_size=f.sample_size,
-                                confidence=f.confidence, example_masked=f.example_masked[:200], message=f.message,
-                                source=f.source))  # fmt: skip
+        session.add(
+            ScanFinding(
+                scan_id=scan.id,
+                column_name=f.column,
+                detector=f.detector,
+                title=f.title,
+                category=f.category.value,
+                evidence_count=f.evidence_count,
+                sample_size=f.sample_size,
+                confidence=f.confidence,
+                example_masked=f.example_masked[:200],
+                message=f.message,
+                source=f.source,
+            )
+        )
     session.flush()
     return ScanResult(scan, profile, analysis.findings, analysis.proposal)
 
@@ -177,7 +230,9 @@ def latest_scan(session: Session, distribution_id: int) -> ScanRun | None:
 
 
 def findings_of(session: Session, scan_id: int) -> list[ScanFinding]:
-    return list(session.scalars(select(ScanFinding).where(ScanFinding.scan_id == scan_id).order_by(ScanFinding.id)))
+    return list(
+        session.scalars(select(ScanFinding).where(ScanFinding.scan_id == scan_id).order_by(ScanFinding.id))
+    )
 
 
 def enqueue_scan(session: Session, distribution: Distribution) -> jobs.Job:
@@ -193,7 +248,11 @@ def scan_handler(store: FileStore) -> jobs.Handler:
         if distribution is None:
             log.info("scan skipped: distribution %s no longer exists", payload["distribution_id"])
             return
-        scan_distribution(session, distribution=distribution, store=store)
+        result = scan_distribution(session, distribution=distribution, store=store)
+        # the review workflow turns a stricter proposal into a task for the steward
+        from kikz.governance.workflow import hooks
+
+        hooks.on_scan_result(session, distribution_id=distribution.id, proposal=result.proposal)
 
     return handle
 

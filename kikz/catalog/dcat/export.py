@@ -36,7 +36,7 @@ DbSelect = Any  # see mapping.DbRow
 
 DATASET_COLUMNS = (
     Dataset.id, Dataset.identifier, Dataset.name, Dataset.title, Dataset.description, Dataset.keywords,
-    Dataset.themes, Dataset.publisher_name, Dataset.publisher_uri, Dataset.contact_name,
+    Dataset.themes, Dataset.hvd_category, Dataset.publisher_name, Dataset.publisher_uri, Dataset.contact_name,
     Dataset.contact_email, Dataset.contact_url, Dataset.license_id, Dataset.access_rights,
     Dataset.temporal_start, Dataset.temporal_end,
     Dataset.accrual_periodicity, Dataset.issued, Dataset.modified, Dataset.landing_page, Dataset.conforms_to,

@@ -21,7 +21,15 @@ from urllib.parse import quote
 
 from kikz.catalog.dcat import terms
 from kikz.catalog.dcat.rdfwriter import IRI, Lit, Node, Object, Resource, iri, text
-from kikz.catalog.vocabularies import ACCESS_RIGHTS, EU_THEMES, FILE_TYPES, FREQUENCIES
+from kikz.catalog.vocabularies import (
+    ACCESS_RIGHTS,
+    EU_THEMES,
+    FILE_TYPES,
+    FREQUENCIES,
+    HVD_CATEGORIES,
+    HVD_CATEGORY_BASE,
+    HVD_LEGISLATION,
+)
 
 LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})*")
 MEDIA_TYPE = re.compile(r"[\w.+-]+/[\w.+-]+")
@@ -278,6 +286,12 @@ def dataset_resources(row: DbRow, dists: Sequence[DbRow], ctx: ExportContext) ->
     legislation = iri(row.legal_basis)
     if legislation:
         props.append(("dcatap:applicableLegislation", ctx.term(legislation, ["eli:LegalResource"])))
+    hvd = getattr(row, "hvd_category", "")  # set by the categorisation (kikz.governance.categorisation)
+    if hvd in HVD_CATEGORIES:
+        if legislation != HVD_LEGISLATION:
+            props.append(("dcatap:applicableLegislation", ctx.term(HVD_LEGISLATION, ["eli:LegalResource"])))
+        label = HVD_CATEGORIES[hvd][0]
+        props.append(("dcatap:hvdCategory", ctx.term(HVD_CATEGORY_BASE + hvd, ["skos:Concept"], label)))
     out = [Resource(subject, ["dcat:Dataset"], props)]
     for d in dists:
         dist = distribution_resource(d, row, city, ctx, subject, lang)

@@ -1,4 +1,4 @@
-"""Maintainer tool: derive the shipped Musterdatenkatalog files from the published sources (run once, offline).
+"""Maintainer tool: derive the shipped Musterdatenkatalog files from the published sources (offline).
 
     python -m kikz.governance.categorisation.build_data /path/to/musterdatenkatalog
 
@@ -81,7 +81,8 @@ V3_REVIEWED = {
     "Haushalt - Ergebnisplan": "Finanzen - Haushalt - Plan",
     "Haushalt - Sicherungskonzept": "Finanzen - Haushalt - Controlling",
     "Haushalt - Haushaltskonsolidierung": "Finanzen - Haushalt - Controlling",
-    "Öffentlichkeitsarbeit - Pressemitteilungen": "Öffentlichkeitsarbeit - Pressemitteilung und Veröffentlichung",
+    "Öffentlichkeitsarbeit - Pressemitteilungen":
+        "Öffentlichkeitsarbeit - Pressemitteilung und Veröffentlichung",
     "Tourismus - Fährverkehr": "Verkehr - Schiffsverkehr und Fährverkehr - Passagier",
     "Tourismus - Übernachtungen": "Tourismus - Gästezahl",
     "Tourismus - Stadtführungen": "Tourismus - Stadtführung",
@@ -98,7 +99,8 @@ V3_REVIEWED = {
     "Sport- und Spielplätze - Einrichtungen": "Freizeit - Spielplatz und Spielstätte",
     "Stadtwerke - Beteiligungen": "Wirtschaft - Beteiligung an Öffentlicher Wirtschaft - Beteiligung",
     "Abfallwirtschaft - Beteiligungen": "Wirtschaft - Beteiligung an Öffentlicher Wirtschaft - Beteiligung",
-    "Stadtwerke - Ausschreibungen Vergaben": "Wirtschaft - Beteiligung an Öffentlicher Wirtschaft - Ausschreibung und Vergabe",
+    "Stadtwerke - Ausschreibungen Vergaben":
+        "Wirtschaft - Beteiligung an Öffentlicher Wirtschaft - Ausschreibung und Vergabe",
     "Abfallwirtschaft - Gremien": "Politische Partizipation - Politische Vertretung - Gremium",
     "Open Data - Wunschlisten": "Digitalisierung - Open Data - Planung",
     "Open Data - Information": "Digitalisierung - Open Data - Planung",
@@ -204,7 +206,8 @@ def build(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
         v3_rows = list(csv.DictReader(fh))
 
     sheet_labelled = [(v4_label(label, known), title, desc) for label, title, desc in sheet]
-    unmapped_sheet = sorted({label for (label, _, _), (v4, _, _) in zip(sheet, sheet_labelled) if v4 is None})
+    pairs = zip(sheet, sheet_labelled, strict=True)
+    unmapped_sheet = sorted({label for (label, _, _), (v4, _, _) in pairs if v4 is None})
     if unmapped_sheet:
         raise SystemExit(f"labels of the V4 sheet without a V4 taxonomy entry: {unmapped_sheet}")
 
@@ -228,7 +231,9 @@ def build(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
     records: list[dict[str, str]] = []
     seen: dict[tuple[str, str], dict[str, str]] = {}
 
-    def add(source_name: str, ident: str, org: str, title: str, desc: str, label: str, mds: str, themes: list[str]):
+    def add(
+        source_name: str, ident: str, org: str, title: str, desc: str, label: str, mds: str, themes: list[str]
+    ):
         key = (fold(title), fold(desc)[:300])
         if key in seen:  # the same record in both sources or twice in one: keep it once
             prior = seen[key]
@@ -248,15 +253,15 @@ def build(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
         seen[key] = rec
         records.append(rec)
 
-    for (label, title, desc), (v4, _, _) in zip(sheet, sheet_labelled):
+    for (label, title, desc), (v4, _, _) in zip(sheet, sheet_labelled, strict=True):
         add("mdk-v4", "", "", title, desc, label, v4 or "", [])
     for row in v3_rows:
         old = row["MUSTERDATENSATZ"]
         mds = crosswalk.get(old, ("", ""))[0]
+        title, desc = row["dct:title"].strip(), row["dct:description"].strip()
         add(
-            "mdk-v3", row["dct:identifier"], row["ORG"], row["dct:title"].strip(), row["dct:description"].strip(),
-            old, mds, theme_codes(row["dcat:theme"]),
-        )  # fmt: skip
+            "mdk-v3", row["dct:identifier"], row["ORG"], title, desc, old, mds, theme_codes(row["dcat:theme"])
+        )
 
     out_dir.mkdir(parents=True, exist_ok=True)
     _write(out_dir / "taxonomy.csv", taxonomy)
@@ -264,8 +269,8 @@ def build(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
     _write(
         out_dir / "crosswalk-v3-v4.csv",
         [
-            {"v3": old, "v4": crosswalk.get(old, ("", ""))[0], "method": crosswalk.get(old, ("", "unmapped"))[1],
-             "records": str(n)}
+            {"v3": old, "v4": crosswalk.get(old, ("", ""))[0],
+             "method": crosswalk.get(old, ("", "unmapped"))[1], "records": str(n)}
             for old, n in sorted(old_counts.items())
         ],
     )  # fmt: skip

@@ -185,6 +185,8 @@ def detect_column(*, name: str, values: Sequence[str], column_type: str = "strin
             break
         if prose and detector.category == Category.ART9:
             continue  # in prose, health words count only next to a person (free_text.scan)
+        if column_type in {"date", "datetime"} and detector.slug != "geburtsdatum":
+            continue
         hits, example = detector.count(values)
         if not hits:
             continue

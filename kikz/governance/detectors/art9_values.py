@@ -17,9 +17,37 @@ HEALTH_WORDS = re.compile(
 ICD10 = re.compile(r"[A-TV-Z]\d{2}(?:\.\d{1,2})?[GVAZRLB]?")
 PFLEGEGRAD = re.compile(r"(?:pflegegrad|pg)\s?[1-5]", re.IGNORECASE)
 RELIGIONS = frozenset(
-    """evangelisch ev ev. evang. katholisch rk rk. röm.-kath. römisch-katholisch kath. altkatholisch ak
-    islamisch muslimisch sunnitisch schiitisch alevitisch jüdisch israelitisch orthodox griechisch-orthodox
-    russisch-orthodox buddhistisch hinduistisch neuapostolisch freikirchlich konfessionslos lt rf""".split()
+    [
+        "evangelisch",
+        "ev",
+        "ev.",
+        "evang.",
+        "katholisch",
+        "rk",
+        "rk.",
+        "röm.-kath.",
+        "römisch-katholisch",
+        "kath.",
+        "altkatholisch",
+        "ak",
+        "islamisch",
+        "muslimisch",
+        "sunnitisch",
+        "schiitisch",
+        "alevitisch",
+        "jüdisch",
+        "israelitisch",
+        "orthodox",
+        "griechisch-orthodox",
+        "russisch-orthodox",
+        "buddhistisch",
+        "hinduistisch",
+        "neuapostolisch",
+        "freikirchlich",
+        "konfessionslos",
+        "lt",
+        "rf",
+    ]
 )
 
 

@@ -26,7 +26,7 @@ def parse(value: str) -> dt.date | None:
 
 def is_birth_date(value: str) -> bool:
     day = parse(value)
-    return day is not None and 1900 <= day.year and day <= dt.date.today()
+    return day is not None and day.year >= 1900 and day <= dt.date.today()
 
 
 def mask(value: str) -> str:

@@ -16,7 +16,7 @@ _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 def normalise(name: str) -> str:
-    """"Geb.-Datum" → "geb_datum", "Straße/Hausnr." → "strasse_hausnr"."""
+    """ "Geb.-Datum" → "geb_datum", "Straße/Hausnr." → "strasse_hausnr"."""
     return re.sub(r"[^a-z0-9]+", "_", name.casefold().translate(_FOLD)).strip("_")
 
 
@@ -47,67 +47,195 @@ NOT_A_PERSON_NAME = _rx(
     r"|gebiet|(^|_)land(_|$)|bundesland|kreis|dienst|(^|_)amt(_|$)|traeger|veranstaltung|massnahme|strecke|route|zone|typ|gremium|partei"
 )
 RULES: tuple[NameRule, ...] = (
-    NameRule("personenname", "Personenname", Category.PERSONAL,
-             _rx(r"(^|_)(vor|nach|familien|geburts|ruf|zu|mädchen|maedchen)?name(n)?(_|$)|vorname|nachname"
-                 r"|familienname|firstname|lastname|surname|fullname|full_name"), 0.55, needs_values=True,
-             unless=NOT_A_PERSON_NAME),
-    NameRule("personenname", "Personenname", Category.PERSONAL,
-             _rx(r"vorname|nachname|familienname|geburtsname|first_?name|last_?name|surname"), 0.9,
-             unless=NOT_A_PERSON_NAME),
-    NameRule("personenname", "Person (Rolle)", Category.PERSONAL,
-             _rx(r"antragsteller|buerger(in)?(_|$)|patient|klient|mieter|bewerber|schueler|kontaktperson"
-                 r"|ansprechpartner|melder|inhaber|halter|empfaenger|verstorben|betroffene|beschuldigt"
-                 r"|zeuge|erziehungsberechtigt|sorgeberechtigt|mitarbeiter(in)?_?name|bearbeiter"),
-             0.6, needs_values=True, unless=_rx(r"anzahl|zahl|summe|quote|anteil|^n_|_n$|typ|art$")),
-    NameRule("geburtsdatum", "Geburtsdatum", Category.PERSONAL,
-             _rx(r"geburtsdatum|geb_?dat|geboren|geburtstag|birth|(^|_)dob(_|$)|(^|_)geb(_|$)"), 0.9),
-    NameRule("postanschrift", "Wohnanschrift", Category.PERSONAL,
-             _rx(r"wohnanschrift|wohnadresse|meldeanschrift|meldeadresse|privatanschrift|privatadresse"
-                 r"|heimatanschrift|wohnort|wohnsitz|home_?address"), 0.85),
-    NameRule("postanschrift", "Anschrift", Category.PERSONAL,
-             _rx(r"anschrift|adresse|strasse_?(und|u)?_?(haus)?n(umme)?r|hausnummer|hausnr|address"), 0.4,
-             needs_values=True, unless=_rx(r"mail|ip_|web|url|internet")),
-    NameRule("email", "E-Mail-Adresse", Category.PERSONAL, _rx(r"e_?mail|mail_?adresse|(^|_)mail(_|$)"), 0.5,
-             needs_values=True),
-    NameRule("telefonnummer", "Telefonnummer", Category.PERSONAL,
-             _rx(r"telefon|(^|_)tel(_|$)|tel_?nr|mobil(nummer|_|$)|handy|rufnummer|phone|(^|_)fax"), 0.5,
-             needs_values=True),
-    NameRule("iban", "Bankverbindung", Category.PERSONAL, _rx(r"iban|bankverbindung|kontonummer|konto_?nr"),
-             0.8),
-    NameRule("steuer_id", "Steuer-Identifikationsnummer", Category.PERSONAL,
-             _rx(r"steuer_?id|(^|_)idnr|steuerliche_?identifikation|identifikationsnummer|(^|_)tin(_|$)"), 0.9),
-    NameRule("sv_nummer", "Sozialversicherungsnummer", Category.PERSONAL,
-             _rx(r"sv_?n(umme)?r|sozialversicherungs|rv_?n(umme)?r|rentenversicherungs"), 0.9),
-    NameRule("kvnr", "Krankenversichertennummer", Category.PERSONAL,
-             _rx(r"kvnr|kv_?nummer|versichertennummer|versicherten_?nr|krankenversichertennummer"), 0.9),
-    NameRule("ausweisnummer", "Ausweis- oder Passnummer", Category.PERSONAL,
-             _rx(r"ausweis|reisepass|pass_?n(umme)?r|passnummer|dokumentennummer"), 0.9),
-    NameRule("kfz_kennzeichen", "Kfz-Kennzeichen", Category.PERSONAL,
-             _rx(r"kennzeichen|nummernschild|license_?plate"), 0.6, needs_values=True,
-             unless=_rx(r"flurstueck|gemarkung|objekt|grundstueck|merkmal")),
-    NameRule("ip_adresse", "IP-Adresse", Category.PERSONAL, _rx(r"(^|_)ip(_|$)|ip_?adresse|ipv4|ipv6|client_ip"),
-             0.7),
-    NameRule("gesundheitsdaten", "Gesundheitsdaten", Category.ART9,
-             _rx(r"diagnose|krankheit|erkrankung|behinderung|schwerbehindert|(^|_)gdb(_|$)|pflegegrad"
-                 r"|pflegestufe|gesundheit|medikament|medikation|therapie|befund|(^|_)icd|impfstatus"
-                 r"|schwanger|allergie|merkzeichen"), 0.8),
-    NameRule("religion", "Religionszugehörigkeit", Category.ART9,
-             _rx(r"religion|konfession|glaubens|bekenntnis"), 0.85),
-    NameRule("herkunft", "Ethnische Herkunft", Category.ART9,
-             _rx(r"ethni|migrationshintergrund|hautfarbe|volkszugehoerigkeit|abstammung"), 0.85),
-    NameRule("politische_meinung", "Politische Meinung", Category.ART9,
-             _rx(r"parteimitglied|parteizugehoerigkeit|politische|wahlverhalten|gewaehlt_?hat"), 0.85),
+    NameRule(
+        "personenname",
+        "Personenname",
+        Category.PERSONAL,
+        _rx(
+            r"(^|_)(vor|nach|familien|geburts|ruf|zu|mädchen|maedchen)?name(n)?(_|$)|vorname|nachname"
+            r"|familienname|firstname|lastname|surname|fullname|full_name"
+        ),
+        0.55,
+        needs_values=True,
+        unless=NOT_A_PERSON_NAME,
+    ),
+    NameRule(
+        "personenname",
+        "Personenname",
+        Category.PERSONAL,
+        _rx(r"vorname|nachname|familienname|geburtsname|first_?name|last_?name|surname"),
+        0.9,
+        unless=NOT_A_PERSON_NAME,
+    ),
+    NameRule(
+        "personenname",
+        "Person (Rolle)",
+        Category.PERSONAL,
+        _rx(
+            r"antragsteller|buerger(in)?(_|$)|patient|klient|mieter|bewerber|schueler|kontaktperson"
+            r"|ansprechpartner|melder|inhaber|halter|empfaenger|verstorben|betroffene|beschuldigt"
+            r"|zeuge|erziehungsberechtigt|sorgeberechtigt|mitarbeiter(in)?_?name|bearbeiter"
+        ),
+        0.6,
+        needs_values=True,
+        unless=_rx(r"anzahl|zahl|summe|quote|anteil|^n_|_n$|typ|art$"),
+    ),
+    NameRule(
+        "geburtsdatum",
+        "Geburtsdatum",
+        Category.PERSONAL,
+        _rx(r"geburtsdatum|geb_?dat|geboren|geburtstag|birth|(^|_)dob(_|$)|(^|_)geb(_|$)"),
+        0.9,
+    ),
+    NameRule(
+        "postanschrift",
+        "Wohnanschrift",
+        Category.PERSONAL,
+        _rx(
+            r"wohnanschrift|wohnadresse|meldeanschrift|meldeadresse|privatanschrift|privatadresse"
+            r"|heimatanschrift|wohnort|wohnsitz|home_?address"
+        ),
+        0.85,
+    ),
+    NameRule(
+        "postanschrift",
+        "Anschrift",
+        Category.PERSONAL,
+        _rx(r"anschrift|adresse|strasse_?(und|u)?_?(haus)?n(umme)?r|hausnummer|hausnr|address"),
+        0.4,
+        needs_values=True,
+        unless=_rx(r"mail|ip_|web|url|internet"),
+    ),
+    NameRule(
+        "email",
+        "E-Mail-Adresse",
+        Category.PERSONAL,
+        _rx(r"e_?mail|mail_?adresse|(^|_)mail(_|$)"),
+        0.5,
+        needs_values=True,
+    ),
+    NameRule(
+        "telefonnummer",
+        "Telefonnummer",
+        Category.PERSONAL,
+        _rx(r"telefon|(^|_)tel(_|$)|tel_?nr|mobil(nummer|_|$)|handy|rufnummer|phone|(^|_)fax"),
+        0.5,
+        needs_values=True,
+    ),
+    NameRule(
+        "iban", "Bankverbindung", Category.PERSONAL, _rx(r"iban|bankverbindung|kontonummer|konto_?nr"), 0.8
+    ),
+    NameRule(
+        "steuer_id",
+        "Steuer-Identifikationsnummer",
+        Category.PERSONAL,
+        _rx(r"steuer_?id|(^|_)idnr|steuerliche_?identifikation|identifikationsnummer|(^|_)tin(_|$)"),
+        0.9,
+    ),
+    NameRule(
+        "sv_nummer",
+        "Sozialversicherungsnummer",
+        Category.PERSONAL,
+        _rx(r"sv_?n(umme)?r|sozialversicherungs|rv_?n(umme)?r|rentenversicherungs"),
+        0.9,
+    ),
+    NameRule(
+        "kvnr",
+        "Krankenversichertennummer",
+        Category.PERSONAL,
+        _rx(r"kvnr|kv_?nummer|versichertennummer|versicherten_?nr|krankenversichertennummer"),
+        0.9,
+    ),
+    NameRule(
+        "ausweisnummer",
+        "Ausweis- oder Passnummer",
+        Category.PERSONAL,
+        _rx(r"ausweis|reisepass|pass_?n(umme)?r|passnummer|dokumentennummer"),
+        0.9,
+    ),
+    NameRule(
+        "kfz_kennzeichen",
+        "Kfz-Kennzeichen",
+        Category.PERSONAL,
+        _rx(r"kennzeichen|nummernschild|license_?plate"),
+        0.6,
+        needs_values=True,
+        unless=_rx(r"flurstueck|gemarkung|objekt|grundstueck|merkmal"),
+    ),
+    NameRule(
+        "ip_adresse",
+        "IP-Adresse",
+        Category.PERSONAL,
+        _rx(r"(^|_)ip(_|$)|ip_?adresse|ipv4|ipv6|client_ip"),
+        0.7,
+    ),
+    NameRule(
+        "gesundheitsdaten",
+        "Gesundheitsdaten",
+        Category.ART9,
+        _rx(
+            r"diagnose|krankheit|erkrankung|behinderung|schwerbehindert|(^|_)gdb(_|$)|pflegegrad"
+            r"|pflegestufe|gesundheit|medikament|medikation|therapie|befund|(^|_)icd|impfstatus"
+            r"|schwanger|allergie|merkzeichen"
+        ),
+        0.8,
+    ),
+    NameRule(
+        "religion",
+        "Religionszugehörigkeit",
+        Category.ART9,
+        _rx(r"religion|konfession|glaubens|bekenntnis"),
+        0.85,
+    ),
+    NameRule(
+        "herkunft",
+        "Ethnische Herkunft",
+        Category.ART9,
+        _rx(r"ethni|migrationshintergrund|hautfarbe|volkszugehoerigkeit|abstammung"),
+        0.85,
+    ),
+    NameRule(
+        "politische_meinung",
+        "Politische Meinung",
+        Category.ART9,
+        _rx(r"parteimitglied|parteizugehoerigkeit|politische|wahlverhalten|gewaehlt_?hat"),
+        0.85,
+    ),
     NameRule("gewerkschaft", "Gewerkschaftszugehörigkeit", Category.ART9, _rx(r"gewerkschaft"), 0.85),
-    NameRule("sexuelle_orientierung", "Sexuelle Orientierung", Category.ART9,
-             _rx(r"sexuell|orientierung_sex|sex_orient"), 0.9),
-    NameRule("biometrie", "Biometrische oder genetische Daten", Category.ART9,
-             _rx(r"biometri|genetisch|fingerabdruck|(^|_)dna(_|$)|gesichtsbild|iris_?scan"), 0.9),
-    NameRule("quasi_identifikator", "Quasi-Identifikator", Category.QUASI_IDENTIFIER,
-             _rx(r"geschlecht|(^|_)alter(_|$)|geburtsjahr|(^|_)plz(_|$)|postleitzahl|staatsangehoerigkeit"
-                 r"|nationalitaet|familienstand|beruf(_|$)|herkunftsland"), 0.5),
-    NameRule("free_text", "Freitext", Category.PERSONAL,
-             _rx(r"bemerkung|kommentar|freitext|anmerkung|notiz|hinweis|anliegen|nachricht|sachverhalt"
-                 r"|begruendung|beschwerde|meldungstext|(^|_)text(_|$)"), 0.0),
+    NameRule(
+        "sexuelle_orientierung",
+        "Sexuelle Orientierung",
+        Category.ART9,
+        _rx(r"sexuell|orientierung_sex|sex_orient"),
+        0.9,
+    ),
+    NameRule(
+        "biometrie",
+        "Biometrische oder genetische Daten",
+        Category.ART9,
+        _rx(r"biometri|genetisch|fingerabdruck|(^|_)dna(_|$)|gesichtsbild|iris_?scan"),
+        0.9,
+    ),
+    NameRule(
+        "quasi_identifikator",
+        "Quasi-Identifikator",
+        Category.QUASI_IDENTIFIER,
+        _rx(
+            r"geschlecht|(^|_)alter(_|$)|geburtsjahr|(^|_)plz(_|$)|postleitzahl|staatsangehoerigkeit"
+            r"|nationalitaet|familienstand|beruf(_|$)|herkunftsland"
+        ),
+        0.5,
+    ),
+    NameRule(
+        "free_text",
+        "Freitext",
+        Category.PERSONAL,
+        _rx(
+            r"bemerkung|kommentar|freitext|anmerkung|notiz|hinweis|anliegen|nachricht|sachverhalt"
+            r"|begruendung|beschwerde|meldungstext|(^|_)text(_|$)"
+        ),
+        0.0,
+    ),
 )
 
 

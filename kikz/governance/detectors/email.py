@@ -8,10 +8,49 @@ from kikz.governance.detectors import Category, ValueDetector
 
 PATTERN = re.compile(r"[A-Za-z0-9._%+\-äöüÄÖÜß]+@[A-Za-z0-9\-äöü]+(?:\.[A-Za-z0-9\-äöü]+)*\.[A-Za-z]{2,24}")
 ROLE_LOCAL_PARTS = frozenset(
-    """info kontakt contact poststelle post office mail service buergerbuero buergerservice presse
-    verwaltung sekretariat rathaus stadt amt zentrale team redaktion noreply no-reply webmaster
-    datenschutz support hallo hello anfrage anfragen bewerbung karriere leitung kita schule
-    bibliothek museum verkehr opendata abfall umwelt ordnungsamt standesamt""".split()
+    [
+        "info",
+        "kontakt",
+        "contact",
+        "poststelle",
+        "post",
+        "office",
+        "mail",
+        "service",
+        "buergerbuero",
+        "buergerservice",
+        "presse",
+        "verwaltung",
+        "sekretariat",
+        "rathaus",
+        "stadt",
+        "amt",
+        "zentrale",
+        "team",
+        "redaktion",
+        "noreply",
+        "no-reply",
+        "webmaster",
+        "datenschutz",
+        "support",
+        "hallo",
+        "hello",
+        "anfrage",
+        "anfragen",
+        "bewerbung",
+        "karriere",
+        "leitung",
+        "kita",
+        "schule",
+        "bibliothek",
+        "museum",
+        "verkehr",
+        "opendata",
+        "abfall",
+        "umwelt",
+        "ordnungsamt",
+        "standesamt",
+    ]
 )
 
 
@@ -21,8 +60,9 @@ def is_email(value: str) -> bool:
 
 def is_role_address(value: str) -> bool:
     local = value.strip().split("@", 1)[0].casefold()
-    return local in ROLE_LOCAL_PARTS or any(local.startswith(w + ".") or local.startswith(w + "-")
-                                            for w in ROLE_LOCAL_PARTS)  # fmt: skip
+    return local in ROLE_LOCAL_PARTS or any(
+        local.startswith(w + ".") or local.startswith(w + "-") for w in ROLE_LOCAL_PARTS
+    )
 
 
 def is_personal_email(value: str) -> bool:

@@ -13,10 +13,9 @@ from collections.abc import Sequence
 
 import phonenumbers
 
-from kikz.governance.detectors import Category, Finding
+from kikz.governance.detectors import Category, Finding, person_name
 from kikz.governance.detectors import email as email_detector
 from kikz.governance.detectors import iban as iban_detector
-from kikz.governance.detectors import person_name
 from kikz.governance.detectors.art9_values import HEALTH_WORDS
 
 SALUTATION = re.compile(
@@ -24,20 +23,32 @@ SALUTATION = re.compile(
 )
 CAPITALISED_PAIR = re.compile(r"\b([A-ZÄÖÜ][a-zäöüß]+)\s+([A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?)\b")
 PHONE_HINT = re.compile(r"\d[\d /\-]{5,}\d")
-LABELS = {"email": "E-Mail", "iban": "IBAN", "telefon": "Telefon", "name": "Namen", "gesundheit": "Gesundheit"}
+LABELS = {
+    "email": "E-Mail",
+    "iban": "IBAN",
+    "telefon": "Telefon",
+    "name": "Namen",
+    "gesundheit": "Gesundheit",
+}
 
 
 def is_free_text(name: str, values: Sequence[str]) -> bool:
     if not values:
         return False
-    prose = sum(1 for v in values if len(v) >= 25 and sum(1 for w in v.split() if sum(c.isalpha() for c in w) >= 2) >= 4)
+    prose = sum(
+        1
+        for v in values
+        if len(v) >= 25 and sum(1 for w in v.split() if sum(c.isalpha() for c in w) >= 2) >= 4
+    )
     return prose >= max(1, 0.3 * len(values))
 
 
 def kinds_in(text: str) -> set[str]:
     """Which kinds of personal data one text mentions."""
     kinds: set[str] = set()
-    if "@" in text and any(email_detector.is_personal_email(m.group()) for m in email_detector.PATTERN.finditer(text)):
+    if "@" in text and any(
+        email_detector.is_personal_email(m.group()) for m in email_detector.PATTERN.finditer(text)
+    ):
         kinds.add("email")
     if any(iban_detector.is_iban(m.group()) for m in iban_detector.INLINE.finditer(text)):
         kinds.add("iban")

@@ -14,7 +14,25 @@ from pathlib import Path
 
 from kikz.governance.detectors import Category, ValueDetector
 
-TITLES = frozenset("herr frau hr. fr. dr. prof. dipl.-ing. dipl. med. mag. von van de der zu".split())
+TITLES = frozenset(
+    [
+        "herr",
+        "frau",
+        "hr.",
+        "fr.",
+        "dr.",
+        "prof.",
+        "dipl.-ing.",
+        "dipl.",
+        "med.",
+        "mag.",
+        "von",
+        "van",
+        "de",
+        "der",
+        "zu",
+    ]
+)
 NOT_A_PERSON = re.compile(
     r"straße|strasse|str\.|weg\b|gasse|allee|platz|ring\b|damm|ufer|brücke|bahnhof|haltestelle|schule|kita"
     r"|kindergarten|gymnasium|apotheke|bäckerei|metzgerei|praxis|gmbh|\bag\b|\bkg\b|e\.\s?v\.|\bohg\b|\bug\b"
@@ -66,12 +84,16 @@ def is_full_name(value: str) -> bool:
 
 def is_first_name(value: str) -> bool:
     words = name_tokens(value)
-    return bool(words) and len(words) <= 2 and all(fold(w).split("-")[0] in first_names() for w in words)
+    if not words or len(words) > 2:
+        return False
+    return all(fold(w).split("-")[0] in first_names() for w in words)
 
 
 def is_last_name(value: str) -> bool:
     words = name_tokens(value)
-    return bool(words) and len(words) <= 2 and fold(words[-1]) in last_names()
+    if not words or len(words) > 2:
+        return False
+    return fold(words[-1]) in last_names()
 
 
 def is_person_name(value: str) -> bool:

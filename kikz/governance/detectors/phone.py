@@ -9,11 +9,12 @@ import phonenumbers
 from kikz.governance.detectors import Category, ValueDetector, mask_middle
 
 SHAPE = re.compile(r"(?:\+|00|\(?0)[0-9 ()/\-.]{5,22}")
+DATE_LIKE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:\s.*)?")
 
 
 def is_phone(value: str) -> bool:
     text = value.strip()
-    if not SHAPE.fullmatch(text):
+    if not SHAPE.fullmatch(text) or DATE_LIKE.fullmatch(text):
         return False
     digits = sum(c.isdigit() for c in text)
     if not 6 <= digits <= 15:

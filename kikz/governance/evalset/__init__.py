@@ -25,9 +25,10 @@ Labelling decisions (documented, because reasonable people could label otherwise
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from kikz.governance.detectors import Finding
 from kikz.governance.evalset.tables_negative import NEGATIVE_TABLES
 from kikz.governance.evalset.tables_personal import PERSONAL_TABLES
 
@@ -40,6 +41,8 @@ class EvalTable:
     rows: list[list[str]]
     personal: frozenset[str]
     art9: frozenset[str] = frozenset()
+    kinds: dict[str, str] = field(default_factory=dict)
+    """{labelled column: the detector expected to find it}, for per-detector precision and recall."""
 
     def label(self, column: str) -> tuple[bool, bool]:
         return column in self.personal or column in self.art9, column in self.art9
@@ -47,6 +50,18 @@ class EvalTable:
 
 def tables() -> list[EvalTable]:
     return [EvalTable(**spec) for spec in (*NEGATIVE_TABLES(), *PERSONAL_TABLES())]
+
+
+def evaluate(directory: Path) -> list[tuple[EvalTable, dict[str, tuple[bool, bool]], list[Finding]]]:
+    """Scan every table through the file pipeline: (table, predicted column labels, findings)."""
+    from kikz.governance.classification import column_labels
+    from kikz.governance.scan import analyse_file
+
+    results = []
+    for table in tables():
+        analysis = analyse_file(write_csv(table, directory), "CSV")
+        results.append((table, column_labels(analysis.findings), analysis.findings))
+    return results
 
 
 def write_csv(table: EvalTable, directory: Path) -> Path:
@@ -58,4 +73,4 @@ def write_csv(table: EvalTable, directory: Path) -> Path:
     return path
 
 
-__all__ = ["EvalTable", "tables", "write_csv"]
+__all__ = ["EvalTable", "evaluate", "tables", "write_csv"]

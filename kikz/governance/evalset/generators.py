@@ -15,32 +15,228 @@ from stdnum import iban as stdnum_iban
 from stdnum.de import idnr
 from stdnum.iso7064 import mod_11_10
 
-FIRST_NAMES = (
-    "Anna Lukas Marie Jonas Sophie Leon Emma Paul Mia Ben Hannah Finn Lea Elias Lena Noah Laura Felix "
-    "Julia Maximilian Sarah Tim Katharina Jan Ayşe Mehmet Fatma Mustafa Emine Ahmet Elif Yusuf Zeynep "
-    "Can Hatice Ali Aleksandra Piotr Katarzyna Tomasz Agnieszka Marco Giulia Francesco Chiara Luca "
-    "Ivana Marko Dragan Nikola Ioannis Eleni Dimitrios Omar Fatima Mohammed Amira Karim Layla Olena "
-    "Andrii Svetlana Dmitri Ursula Helga Gerhard Wolfgang Renate Jürgen Brigitte Klaus Monika Dieter "
-    "Sabine Thomas Andrea Michael Petra Stefan Claudia Andreas Susanne Frank Birgit Uwe Heike"
-).split()
-LAST_NAMES = (
-    "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Koch Richter Klein "
-    "Wolf Schröder Neumann Schwarz Zimmermann Braun Krüger Hofmann Hartmann Lange Werner Krause "
-    "Lehmann Köhler Herrmann Walter König Yılmaz Kaya Demir Şahin Çelik Yıldız Öztürk Aydın Arslan "
-    "Kowalski Nowak Wiśniewski Wójcik Rossi Russo Esposito Bianchi Romano Petrović Horvat Kovačević "
-    "Papadopoulos Georgiou Haddad Khalil Nasser Mansour Shevchenko Bondarenko Kuznetsov Ivanova "
-    "Heß Dietz Rühl Schäfer Jäger Faust Lotz Seipel Euler Hild Pfeiffer Dörr Kraus Bender"
-).split()
+FIRST_NAMES = [
+    "Anna",
+    "Lukas",
+    "Marie",
+    "Jonas",
+    "Sophie",
+    "Leon",
+    "Emma",
+    "Paul",
+    "Mia",
+    "Ben",
+    "Hannah",
+    "Finn",
+    "Lea",
+    "Elias",
+    "Lena",
+    "Noah",
+    "Laura",
+    "Felix",
+    "Julia",
+    "Maximilian",
+    "Sarah",
+    "Tim",
+    "Katharina",
+    "Jan",
+    "Ayşe",
+    "Mehmet",
+    "Fatma",
+    "Mustafa",
+    "Emine",
+    "Ahmet",
+    "Elif",
+    "Yusuf",
+    "Zeynep",
+    "Can",
+    "Hatice",
+    "Ali",
+    "Aleksandra",
+    "Piotr",
+    "Katarzyna",
+    "Tomasz",
+    "Agnieszka",
+    "Marco",
+    "Giulia",
+    "Francesco",
+    "Chiara",
+    "Luca",
+    "Ivana",
+    "Marko",
+    "Dragan",
+    "Nikola",
+    "Ioannis",
+    "Eleni",
+    "Dimitrios",
+    "Omar",
+    "Fatima",
+    "Mohammed",
+    "Amira",
+    "Karim",
+    "Layla",
+    "Olena",
+    "Andrii",
+    "Svetlana",
+    "Dmitri",
+    "Ursula",
+    "Helga",
+    "Gerhard",
+    "Wolfgang",
+    "Renate",
+    "Jürgen",
+    "Brigitte",
+    "Klaus",
+    "Monika",
+    "Dieter",
+    "Sabine",
+    "Thomas",
+    "Andrea",
+    "Michael",
+    "Petra",
+    "Stefan",
+    "Claudia",
+    "Andreas",
+    "Susanne",
+    "Frank",
+    "Birgit",
+    "Uwe",
+    "Heike",
+]
+LAST_NAMES = [
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Koch",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Schröder",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+    "Hofmann",
+    "Hartmann",
+    "Lange",
+    "Werner",
+    "Krause",
+    "Lehmann",
+    "Köhler",
+    "Herrmann",
+    "Walter",
+    "König",
+    "Yılmaz",
+    "Kaya",
+    "Demir",
+    "Şahin",
+    "Çelik",
+    "Yıldız",
+    "Öztürk",
+    "Aydın",
+    "Arslan",
+    "Kowalski",
+    "Nowak",
+    "Wiśniewski",
+    "Wójcik",
+    "Rossi",
+    "Russo",
+    "Esposito",
+    "Bianchi",
+    "Romano",
+    "Petrović",
+    "Horvat",
+    "Kovačević",
+    "Papadopoulos",
+    "Georgiou",
+    "Haddad",
+    "Khalil",
+    "Nasser",
+    "Mansour",
+    "Shevchenko",
+    "Bondarenko",
+    "Kuznetsov",
+    "Ivanova",
+    "Heß",
+    "Dietz",
+    "Rühl",
+    "Schäfer",
+    "Jäger",
+    "Faust",
+    "Lotz",
+    "Seipel",
+    "Euler",
+    "Hild",
+    "Pfeiffer",
+    "Dörr",
+    "Kraus",
+    "Bender",
+]
 STREETS = (
-    "Frankfurter Straße", "Kaiserstraße", "Berliner Straße", "Waldstraße", "Marktplatz", "Bieberer Straße",
-    "Mühlheimer Straße", "Goethestraße", "Schillerstraße", "Karl-Marx-Straße", "Anne-Frank-Straße",
-    "Sprendlinger Landstraße", "Taunusring", "Luisenstraße", "Hospitalstraße", "Am Wilhelmsplatz",
-    "Seligenstädter Straße", "Bahnhofstraße", "Domplatz", "Lahnstraße", "Gießener Straße", "Ludwigsplatz",
+    "Frankfurter Straße",
+    "Kaiserstraße",
+    "Berliner Straße",
+    "Waldstraße",
+    "Marktplatz",
+    "Bieberer Straße",
+    "Mühlheimer Straße",
+    "Goethestraße",
+    "Schillerstraße",
+    "Karl-Marx-Straße",
+    "Anne-Frank-Straße",
+    "Sprendlinger Landstraße",
+    "Taunusring",
+    "Luisenstraße",
+    "Hospitalstraße",
+    "Am Wilhelmsplatz",
+    "Seligenstädter Straße",
+    "Bahnhofstraße",
+    "Domplatz",
+    "Lahnstraße",
+    "Gießener Straße",
+    "Ludwigsplatz",
 )
-DISTRICTS = ("Rumpenheim", "Bürgel", "Bieber", "Lauterborn", "Tempelsee", "Waldhof", "Buchhügel",
-             "Innenstadt", "Westend", "Nordend", "Kaiserlei", "Hafen", "Vorderwald", "Rosenhöhe")  # fmt: skip
-POSTCODES = ("63065", "63067", "63069", "63071", "63073", "63075", "35390", "35392", "35394", "35576",
-             "35578", "36037", "36039", "36041", "36043")  # fmt: skip
+DISTRICTS = (
+    "Rumpenheim",
+    "Bürgel",
+    "Bieber",
+    "Lauterborn",
+    "Tempelsee",
+    "Waldhof",
+    "Buchhügel",
+    "Innenstadt",
+    "Westend",
+    "Nordend",
+    "Kaiserlei",
+    "Hafen",
+    "Vorderwald",
+    "Rosenhöhe",
+)
+POSTCODES = (
+    "63065",
+    "63067",
+    "63069",
+    "63071",
+    "63073",
+    "63075",
+    "35390",
+    "35392",
+    "35394",
+    "35576",
+    "35578",
+    "36037",
+    "36039",
+    "36041",
+    "36043",
+)
 CITIES = ("Offenbach am Main", "Gießen", "Wetzlar", "Fulda", "Marburg", "Limburg an der Lahn")
 PLATE_CODES = ("OF", "F", "DA", "GI", "WZ", "FD", "MR", "LM", "HU", "MKK", "LDK", "VB", "HG", "GG")
 DOC_ALPHABET = "CFGHJKLMNPRTVWXYZ0123456789"
@@ -77,19 +273,35 @@ class Gen:
         return day.strftime("%d.%m.%Y")
 
     def phone(self) -> str:
-        return self.pick([
-            f"069 {self.r.randint(800000, 899999)}",
-            f"0641 {self.r.randint(10000, 99999)}-{self.r.randint(10, 99)}",
-            f"0171 {self.r.randint(1000000, 9999999)}",
-            f"+49 6441 {self.r.randint(100000, 999999)}",
-            f"0661 / {self.r.randint(100000, 999999)}",
-        ])
+        return self.pick(
+            [
+                f"069 {self.r.randint(800000, 899999)}",
+                f"0641 {self.r.randint(10000, 99999)}-{self.r.randint(10, 99)}",
+                f"0171 {self.r.randint(1000000, 9999999)}",
+                f"+49 6441 {self.r.randint(100000, 999999)}",
+                f"0661 / {self.r.randint(100000, 999999)}",
+            ]
+        )
 
     def email(self, first: str, last: str) -> str:
-        fold = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ı": "i", "ş": "s", "ç": "c", "ğ": "g",
-                              "ś": "s", "ć": "c", "č": "c"})  # fmt: skip
+        fold = str.maketrans(
+            {
+                "ä": "ae",
+                "ö": "oe",
+                "ü": "ue",
+                "ß": "ss",
+                "ı": "i",
+                "ş": "s",
+                "ç": "c",
+                "ğ": "g",
+                "ś": "s",
+                "ć": "c",
+                "č": "c",
+            }
+        )
         local = self.pick([f"{first}.{last}", f"{first[0]}.{last}", f"{first}{self.r.randint(1, 99)}"])
-        return f"{local.casefold().translate(fold)}@{self.pick(['web.de', 'gmx.de', 't-online.de', 'gmail.com'])}"
+        domain = self.pick(["web.de", "gmx.de", "t-online.de", "gmail.com"])
+        return f"{local.casefold().translate(fold)}@{domain}"
 
     def iban(self) -> str:
         bban = f"{self.r.randint(10000000, 99999999)}{self.r.randint(0, 9999999999):010d}"
@@ -143,8 +355,11 @@ class Gen:
         return f"{base + self.r.uniform(-spread, spread):.6f}"
 
     def ip(self) -> str:
-        return self.pick([
-            f"10.{self.r.randint(0, 255)}.{self.r.randint(0, 255)}.{self.r.randint(1, 254)}",
-            f"93.{self.r.randint(128, 255)}.{self.r.randint(0, 255)}.{self.r.randint(1, 254)}",
-            f"2a02:810d:{self.r.randint(4096, 65535):x}:{self.r.randint(4096, 65535):x}::{self.r.randint(1, 255):x}",
-        ])
+        return self.pick(
+            [
+                f"10.{self.r.randint(0, 255)}.{self.r.randint(0, 255)}.{self.r.randint(1, 254)}",
+                f"93.{self.r.randint(128, 255)}.{self.r.randint(0, 255)}.{self.r.randint(1, 254)}",
+                f"2a02:810d:{self.r.randint(4096, 65535):x}:{self.r.randint(4096, 65535):x}"
+                f"::{self.r.randint(1, 255):x}",
+            ]
+        )

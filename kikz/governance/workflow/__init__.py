@@ -1,1 +1,1 @@
-"""Governance organisation: responsibilities, four-eyes proposals, publication gate, access requests, queues."""
+"""Governance organisation: responsibilities, four-eyes proposals, publication gate, access requests."""

@@ -22,25 +22,38 @@ from kikz.governance.workflow import rules
 from kikz.governance.workflow.models import AccessRequest, AccessRequestStatus, ApprovalRole, WorkflowDecision
 from kikz.tenancy import service as tenancy
 from kikz.tenancy.models import AccessGrant, User
-from kikz.tenancy.permissions import Action, PermissionDenied, Principal, allowed, can_view
+from kikz.tenancy.permissions import Action, PermissionDenied, Principal, allowed
 from kikz.types import DatasetStatus, ProtectionClass
 
 APPROVAL_ACTION = {ApprovalRole.OWNER: Action.APPROVE_AS_OWNER, ApprovalRole.DPO: Action.APPROVE_AS_DPO}
 NOT_FOUND = "Diese Zugangsanfrage gibt es nicht oder Sie dürfen sie nicht sehen."
 
 
-def _audit(session: Session, actor: Principal | None, action: str, request: AccessRequest, **extra: Any) -> None:
+def _audit(
+    session: Session, actor: Principal | None, action: str, request: AccessRequest, **extra: Any
+) -> None:
     audit.record(
-        session, actor=actor, action=action, entity_type="access_request", entity_id=request.id,
+        session,
+        actor=actor,
+        action=action,
+        entity_type="access_request",
+        entity_id=request.id,
         municipality_id=request.municipality_id,
-        after={"dataset_key": request.dataset_key, "dataset_id": request.dataset_id, "status": request.status.value,
-               "requester_id": request.requester_id, **extra},
-    )  # fmt: skip
+        after={
+            "dataset_key": request.dataset_key,
+            "dataset_id": request.dataset_id,
+            "status": request.status.value,
+            "requester_id": request.requester_id,
+            **extra,
+        },
+    )
 
 
 def _find(session: Session, key: str) -> Dataset | None:
     """The dataset by identifier or name, without the visibility filter: only for routing the request."""
-    return session.scalars(select(Dataset).where(or_(Dataset.identifier == key, Dataset.name == key)).limit(1)).first()
+    return session.scalars(
+        select(Dataset).where(or_(Dataset.identifier == key, Dataset.name == key)).limit(1)
+    ).first()
 
 
 def request_access(
@@ -73,10 +86,13 @@ def request_access(
     if requested_until > now + dt.timedelta(days=max_days):
         raise InvalidInput(f"Zugang kann für höchstens {max_days} Tage angefragt werden.")
     dataset = _find(session, key)
-    if dataset is not None and can_view(session, principal, Dataset, dataset.id):
-        # the requester sees it already, so saying so reveals nothing
-        if dataset.protection_class is ProtectionClass.OEFFENTLICH and dataset.status is DatasetStatus.PUBLISHED:
-            raise Conflict("Dieser Datensatz ist frei zugänglich; dafür braucht es keine Anfrage.")
+    # open data is visible to everybody, so saying so reveals nothing
+    if (
+        dataset is not None
+        and dataset.protection_class is ProtectionClass.OEFFENTLICH
+        and dataset.status is DatasetStatus.PUBLISHED
+    ):
+        raise Conflict("Dieser Datensatz ist frei zugänglich; dafür braucht es keine Anfrage.")
     request = AccessRequest(
         dataset_key=key,
         dataset_id=dataset.id if dataset else None,
@@ -86,14 +102,23 @@ def request_access(
         legal_basis=legal_basis.strip(),
         requested_until=requested_until,
         status=AccessRequestStatus.OPEN,
-        required=[r.value for r in rules.access_approvals(dataset)] if dataset else [ApprovalRole.OWNER.value],
+        required=[r.value for r in rules.access_approvals(dataset)]
+        if dataset
+        else [ApprovalRole.OWNER.value],
         involves_personal=bool(dataset and ApprovalRole.DPO in rules.access_approvals(dataset)),
         created_at=now,
     )
     session.add(request)
     session.flush()
-    _audit(session, principal, "access_request.create", request, purpose=request.purpose,
-           until=requested_until.isoformat(), legal_basis=request.legal_basis)  # fmt: skip
+    _audit(
+        session,
+        principal,
+        "access_request.create",
+        request,
+        purpose=request.purpose,
+        until=requested_until.isoformat(),
+        legal_basis=request.legal_basis,
+    )
     return request
 
 
@@ -101,11 +126,17 @@ def _dataset(session: Session, request: AccessRequest) -> Dataset | None:
     return session.get(Dataset, request.dataset_id) if request.dataset_id is not None else None
 
 
-def decider_roles(principal: Principal, request: AccessRequest, dataset: Dataset | None) -> list[ApprovalRole]:
+def decider_roles(
+    principal: Principal, request: AccessRequest, dataset: Dataset | None
+) -> list[ApprovalRole]:
     """Roles in which ``principal`` decides this request (never their own)."""
     if dataset is None or principal.is_anonymous or principal.user_id == request.requester_id:
         return []
-    return [ApprovalRole(r) for r in request.required if allowed(principal, APPROVAL_ACTION[ApprovalRole(r)], dataset)]
+    return [
+        ApprovalRole(r)
+        for r in request.required
+        if allowed(principal, APPROVAL_ACTION[ApprovalRole(r)], dataset)
+    ]
 
 
 def get_request(session: Session, *, principal: Principal, request_id: int) -> AccessRequest:
@@ -117,7 +148,8 @@ def get_request(session: Session, *, principal: Principal, request_id: int) -> A
         return request
     dataset = _dataset(session, request)
     if dataset is None or not (
-        allowed(principal, Action.APPROVE_AS_OWNER, dataset) or allowed(principal, Action.APPROVE_AS_DPO, dataset)
+        allowed(principal, Action.APPROVE_AS_OWNER, dataset)
+        or allowed(principal, Action.APPROVE_AS_DPO, dataset)
     ):
         raise NotFound(NOT_FOUND)
     return request
@@ -152,19 +184,33 @@ def _open_for_decision(
         raise Conflict(f"Diese Anfrage ist nicht mehr offen (Status: {request.status.value}).")
     roles = decider_roles(principal, request, dataset)
     if dataset is None or not roles:
-        raise PermissionDenied("Über diese Anfrage entscheiden der Data Owner und ggf. die/der Datenschutzbeauftragte.")
+        raise PermissionDenied(
+            "Über diese Anfrage entscheiden der Data Owner und ggf. die/der Datenschutzbeauftragte."
+        )
     if any(d.user_id == principal.user_id for d in decisions(session, request)):
         raise Conflict("Sie haben über diese Anfrage bereits entschieden.")
     return request, dataset, roles
 
 
-def _record(session: Session, request: AccessRequest, principal: Principal, role: ApprovalRole, approve: bool,
-            comment: str) -> None:  # fmt: skip
-    session.add(WorkflowDecision(
-        access_request_id=request.id, user_id=principal.user_id,
-        user_label=principal.email or principal.display_name, role=role, approve=approve,
-        comment=comment.strip()[:2000], at=utcnow(),
-    ))  # fmt: skip
+def _record(
+    session: Session,
+    request: AccessRequest,
+    principal: Principal,
+    role: ApprovalRole,
+    approve: bool,
+    comment: str,
+) -> None:
+    session.add(
+        WorkflowDecision(
+            access_request_id=request.id,
+            user_id=principal.user_id,
+            user_label=principal.email or principal.display_name,
+            role=role,
+            approve=approve,
+            comment=comment.strip()[:2000],
+            at=utcnow(),
+        )
+    )
     session.flush()
 
 
@@ -172,10 +218,12 @@ def approve_request(
     session: Session, *, principal: Principal, request_id: int, comment: str = ""
 ) -> AccessRequest:
     """One required approval; with the last one the grant is created, valid until the requested date."""
-    request, dataset, roles = _open_for_decision(session, principal, request_id)
+    request, dataset, _roles = _open_for_decision(session, principal, request_id)
     # personal data may have been found since the request was made
-    request.required = sorted({*request.required, *(r.value for r in rules.access_approvals(dataset))},
-                              key=lambda r: list(ApprovalRole).index(ApprovalRole(r)))  # fmt: skip
+    request.required = sorted(
+        {*request.required, *(r.value for r in rules.access_approvals(dataset))},
+        key=lambda r: list(ApprovalRole).index(ApprovalRole(r)),
+    )
     done = {d.role for d in decisions(session, request) if d.approve}
     open_roles = [ApprovalRole(r) for r in request.required if ApprovalRole(r) not in done]
     mine = [r for r in open_roles if allowed(principal, APPROVAL_ACTION[r], dataset)]
@@ -188,14 +236,25 @@ def approve_request(
             raise Conflict("Der angefragte Zeitraum ist bereits abgelaufen.")
         requester = session.get_one(User, request.requester_id)
         grant = tenancy.grant_access(
-            session, user=requester, dataset_id=dataset.id, purpose=request.purpose,
-            valid_until=request.requested_until, granted_by=principal, municipality_id=dataset.municipality_id,
-        )  # fmt: skip
+            session,
+            user=requester,
+            dataset_id=dataset.id,
+            purpose=request.purpose,
+            valid_until=request.requested_until,
+            granted_by=principal,
+            municipality_id=dataset.municipality_id,
+        )
         request.grant_id = grant.id
         request.status = AccessRequestStatus.APPROVED
         request.decided_at = utcnow()
-        _audit(session, principal, "access_request.grant", request, grant_id=grant.id,
-               until=request.requested_until.isoformat())  # fmt: skip
+        _audit(
+            session,
+            principal,
+            "access_request.grant",
+            request,
+            grant_id=grant.id,
+            until=request.requested_until.isoformat(),
+        )
     return request
 
 
@@ -222,13 +281,18 @@ def withdraw_request(session: Session, *, principal: Principal, request_id: int)
     return request
 
 
-def revoke_request(session: Session, *, principal: Principal, request_id: int, comment: str = "") -> AccessRequest:
+def revoke_request(
+    session: Session, *, principal: Principal, request_id: int, comment: str = ""
+) -> AccessRequest:
     """End an approved access early: the owner side, the DPO or the requester themselves."""
     request = get_request(session, principal=principal, request_id=request_id)
     dataset = _dataset(session, request)
     may = request.requester_id == principal.user_id or (
         dataset is not None
-        and (allowed(principal, Action.GRANT_ACCESS, dataset) or allowed(principal, Action.APPROVE_AS_DPO, dataset))
+        and (
+            allowed(principal, Action.GRANT_ACCESS, dataset)
+            or allowed(principal, Action.APPROVE_AS_DPO, dataset)
+        )
     )
     if not may:
         raise PermissionDenied()
@@ -245,7 +309,7 @@ def revoke_request(session: Session, *, principal: Principal, request_id: int, c
 
 
 def expire_requests(session: Session, *, now: dt.datetime | None = None) -> int:
-    """Mark requests whose time is up: granted ones (the grant already stopped counting) and unanswered ones."""
+    """Mark requests whose time is up: granted ones (their grant already stopped counting) and unanswered."""
     now = now or utcnow()
     stmt = select(AccessRequest).where(
         AccessRequest.status.in_([AccessRequestStatus.OPEN, AccessRequestStatus.APPROVED]),

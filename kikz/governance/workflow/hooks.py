@@ -33,19 +33,26 @@ def on_new_distribution(session: Session, distribution: Distribution) -> ReviewF
     """A file was added or replaced: scan it in the background and mark the dataset "review needed"."""
     dataset = session.get_one(Dataset, distribution.dataset_id)
     flag = ReviewFlag(
-        dataset_id=dataset.id, municipality_id=dataset.municipality_id, reason=ReviewReason.NEW_VERSION,
-        distribution_id=distribution.id, detail={"file": distribution.file_name or distribution.title},
+        dataset_id=dataset.id,
+        municipality_id=dataset.municipality_id,
+        reason=ReviewReason.NEW_VERSION,
+        distribution_id=distribution.id,
+        detail={"file": distribution.file_name or distribution.title},
         created_at=utcnow(),
-    )  # fmt: skip
+    )
     session.add(flag)
     if distribution.is_stored_file:
         _enqueue_scan(session, distribution)
     session.flush()
     audit.record(
-        session, actor=None, action="governance.review.new_version", entity_type="dataset",
-        entity_id=dataset.identifier, municipality_id=dataset.municipality_id,
+        session,
+        actor=None,
+        action="governance.review.new_version",
+        entity_type="dataset",
+        entity_id=dataset.identifier,
+        municipality_id=dataset.municipality_id,
         after={"distribution": distribution.identifier, "flag": flag.id},
-    )  # fmt: skip
+    )
     return flag
 
 
@@ -74,7 +81,9 @@ def on_scan_result(session: Session, *, distribution_id: int, proposal: Any) -> 
     scanned, explanation, findings = _scan_values(proposal)
     current = rules.state_of(dataset)
     merged = rules.stricter_classification(current, scanned)
-    changed = {name: value for name, value in merged.items() if value is not None and value != current.get(name)}
+    changed = {
+        name: value for name, value in merged.items() if value is not None and value != current.get(name)
+    }
     now = utcnow()
     for flag in session.scalars(
         select(ReviewFlag).where(
@@ -87,16 +96,28 @@ def on_scan_result(session: Session, *, distribution_id: int, proposal: Any) -> 
     opened = None
     if changed:
         opened = open_system_proposal(
-            session, dataset=dataset, values=changed, explanation=explanation,
+            session,
+            dataset=dataset,
+            values=changed,
+            explanation=explanation,
             reason=f"Die Prüfung der Datei „{distribution.file_name or distribution.title}“ ergibt eine "
             "strengere Einstufung als die jetzige.",
-        )  # fmt: skip
+        )
     elif findings:
-        session.add(ReviewFlag(
-            dataset_id=dataset.id, municipality_id=dataset.municipality_id, reason=ReviewReason.SCAN_FINDINGS,
-            distribution_id=distribution_id, created_at=now,
-            detail={"findings": findings, "art9": scanned.get("art9_data") is True,
-                    "personal": scanned.get("contains_personal_data") is True, "explanation": explanation[:2000]},
-        ))  # fmt: skip
+        session.add(
+            ReviewFlag(
+                dataset_id=dataset.id,
+                municipality_id=dataset.municipality_id,
+                reason=ReviewReason.SCAN_FINDINGS,
+                distribution_id=distribution_id,
+                created_at=now,
+                detail={
+                    "findings": findings,
+                    "art9": scanned.get("art9_data") is True,
+                    "personal": scanned.get("contains_personal_data") is True,
+                    "explanation": explanation[:2000],
+                },
+            )
+        )
     session.flush()
     return opened

@@ -63,10 +63,14 @@ class GovernanceProposal(Base):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
     kind: Mapped[ProposalKind] = mapped_column(_enum(ProposalKind))
     status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus), default=ProposalStatus.OPEN)
-    proposed: Mapped[dict[str, Any]] = mapped_column(doc="the new values, e.g. {'protection_class': 'intern'}")
+    proposed: Mapped[dict[str, Any]] = mapped_column(
+        doc="the new values, e.g. {'protection_class': 'intern'}"
+    )
     current: Mapped[dict[str, Any]] = mapped_column(doc="the same fields as they were when proposed")
     reason: Mapped[str] = mapped_column(Text, default="")
-    explanation: Mapped[str] = mapped_column(Text, default="", doc="the scanner's explanation, if from a scan")
+    explanation: Mapped[str] = mapped_column(
+        Text, default="", doc="the scanner's explanation, if from a scan"
+    )
     source: Mapped[str] = mapped_column(String(20), default="manual", doc="manual or scan")
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), doc="None: opened by the system (scan)"
@@ -138,7 +142,9 @@ class ReviewFlag(Base):
     dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), index=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
     reason: Mapped[ReviewReason] = mapped_column(_enum(ReviewReason))
-    distribution_id: Mapped[int | None] = mapped_column(doc="no foreign key: the flag outlives a replaced file")
+    distribution_id: Mapped[int | None] = mapped_column(
+        doc="no foreign key: the flag outlives a replaced file"
+    )
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[dt.datetime | None]

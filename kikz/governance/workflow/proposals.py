@@ -20,20 +20,21 @@ from kikz.catalog.models import Dataset
 from kikz.catalog.schemas import DatasetUpdate
 from kikz.db import utcnow
 from kikz.errors import Conflict, InvalidInput, NotFound
-from kikz.governance.workflow import rules
+from kikz.governance.workflow import reviews, rules
 from kikz.governance.workflow.models import (
     ApprovalRole,
     GovernanceProposal,
     ProposalKind,
     ProposalStatus,
-    ReviewFlag,
     WorkflowDecision,
 )
-from kikz.tenancy.models import Membership, User
+from kikz.governance.workflow.people import check_person
 from kikz.tenancy.permissions import Action, PermissionDenied, Principal, allowed, can_view, require, visible
 from kikz.types import DatasetStatus, ProtectionClass, Role
 
-SYSTEM_APPROVAL = Principal(display_name="Vier-Augen-Freigabe", email="Vier-Augen-Freigabe", is_superuser=True)
+SYSTEM_APPROVAL = Principal(
+    display_name="Vier-Augen-Freigabe", email="Vier-Augen-Freigabe", is_superuser=True
+)
 """Applies approved changes: approvers need not hold edit rights; the audit entry names them."""
 SCAN_AUTHOR = "Automatische Prüfung (Scan)"
 APPROVAL_ACTION = {ApprovalRole.OWNER: Action.APPROVE_AS_OWNER, ApprovalRole.DPO: Action.APPROVE_AS_DPO}
@@ -51,34 +52,25 @@ def _audit(
     session: Session, actor: Principal | None, action: str, proposal: GovernanceProposal, **extra: Any
 ) -> None:
     audit.record(
-        session, actor=actor, action=action, entity_type="governance_proposal", entity_id=proposal.id,
+        session,
+        actor=actor,
+        action=action,
+        entity_type="governance_proposal",
+        entity_id=proposal.id,
         municipality_id=proposal.municipality_id,
-        after={"dataset_id": proposal.dataset_id, "kind": proposal.kind.value, "status": proposal.status.value,
-               "proposed": proposal.proposed, **extra},
-    )  # fmt: skip
-
-
-def check_person(session: Session, *, user_id: int, municipality_id: int, role: Role) -> User:
-    """The user exists, is active and holds ``role`` in the city (owner and steward must be its members)."""
-    user = session.get(User, user_id)
-    held = session.scalar(
-        select(Membership.id).where(
-            Membership.user_id == user_id, Membership.municipality_id == municipality_id, Membership.role == role
-        )
+        after={
+            "dataset_id": proposal.dataset_id,
+            "kind": proposal.kind.value,
+            "status": proposal.status.value,
+            "proposed": proposal.proposed,
+            **extra,
+        },
     )
-    if user is None or not user.is_active or held is None:
-        raise InvalidInput(f"Diese Person ist in der Kommune des Datensatzes nicht als {role.label} eingetragen.")
-    return user
 
 
-def user_id_for(session: Session, email: str) -> int:
-    user_id = session.scalar(select(User.id).where(User.email == email.strip().lower()))
-    if user_id is None:
-        raise InvalidInput(f"Kein Konto für {email}.")
-    return user_id
-
-
-def _normalise(session: Session, dataset: Dataset, kind: ProposalKind, values: dict[str, Any]) -> dict[str, Any]:
+def _normalise(
+    session: Session, dataset: Dataset, kind: ProposalKind, values: dict[str, Any]
+) -> dict[str, Any]:
     """The proposed values of a kind, checked; refuses unknown fields and proposals that change nothing."""
     current = rules.state_of(dataset)
     if kind is ProposalKind.CLASSIFICATION:
@@ -116,8 +108,9 @@ def _normalise(session: Session, dataset: Dataset, kind: ProposalKind, values: d
         proposed = {}
         for name, role in (("owner_id", Role.DATA_OWNER), ("steward_id", Role.DATA_STEWARD)):
             if values.get(name) is not None:
-                check_person(session, user_id=int(values[name]), municipality_id=dataset.municipality_id,
-                             role=role)  # fmt: skip
+                check_person(
+                    session, user_id=int(values[name]), municipality_id=dataset.municipality_id, role=role
+                )
                 proposed[name] = int(values[name])
     if unknown:
         raise InvalidInput(f"Unbekannte Angaben im Vorschlag: {', '.join(sorted(unknown))}.")
@@ -168,8 +161,14 @@ def _create(
     )
     session.add(proposal)
     session.flush()
-    _audit(session, author, "governance.proposal.create", proposal, reason=proposal.reason,
-           required=proposal.required)  # fmt: skip
+    _audit(
+        session,
+        author,
+        "governance.proposal.create",
+        proposal,
+        reason=proposal.reason,
+        required=proposal.required,
+    )
     return proposal
 
 
@@ -200,8 +199,16 @@ def open_system_proposal(
         proposed = _normalise(session, dataset, ProposalKind.CLASSIFICATION, values)
     except InvalidInput:
         return None
-    return _create(session, dataset=dataset, kind=ProposalKind.CLASSIFICATION, proposed=proposed, reason=reason,
-                   author=None, explanation=explanation, source="scan")  # fmt: skip
+    return _create(
+        session,
+        dataset=dataset,
+        kind=ProposalKind.CLASSIFICATION,
+        proposed=proposed,
+        reason=reason,
+        author=None,
+        explanation=explanation,
+        source="scan",
+    )
 
 
 def get_proposal(session: Session, *, principal: Principal, proposal_id: int) -> GovernanceProposal:
@@ -241,7 +248,7 @@ def decisions(session: Session, proposal: GovernanceProposal) -> list[WorkflowDe
 
 
 def required_roles(proposal: GovernanceProposal, dataset: Dataset) -> list[ApprovalRole]:
-    """The stored requirement plus whatever the dataset's state asks for now (personal data may have appeared)."""
+    """The stored requirement plus what the dataset's state asks for now (personal data may have appeared)."""
     now = rules.required_approvals(rules.state_of(dataset), proposal.proposed)
     return [r for r in ApprovalRole if r.value in proposal.required or r in now]
 
@@ -261,10 +268,14 @@ def roles_for(
         return []
     if any(d.user_id == principal.user_id for d in decisions(session, proposal)):
         return []
-    return [r for r in open_roles(session, proposal, dataset) if allowed(principal, APPROVAL_ACTION[r], dataset)]
+    return [
+        r for r in open_roles(session, proposal, dataset) if allowed(principal, APPROVAL_ACTION[r], dataset)
+    ]
 
 
-def _decidable(session: Session, principal: Principal, proposal_id: int) -> tuple[GovernanceProposal, Dataset]:
+def _decidable(
+    session: Session, principal: Principal, proposal_id: int
+) -> tuple[GovernanceProposal, Dataset]:
     proposal = get_proposal(session, principal=principal, proposal_id=proposal_id)
     session.refresh(proposal, with_for_update=True)  # two approvers at once: the second waits and re-reads
     if proposal.status is not ProposalStatus.OPEN:
@@ -279,13 +290,22 @@ def _decidable(session: Session, principal: Principal, proposal_id: int) -> tupl
 
 
 def _decide(
-    session: Session, proposal: GovernanceProposal, principal: Principal, role: ApprovalRole, approve: bool,
+    session: Session,
+    proposal: GovernanceProposal,
+    principal: Principal,
+    role: ApprovalRole,
+    approve: bool,
     comment: str,
-) -> WorkflowDecision:  # fmt: skip
+) -> WorkflowDecision:
     decision = WorkflowDecision(
-        proposal_id=proposal.id, user_id=principal.user_id, user_label=principal.email or principal.display_name,
-        role=role, approve=approve, comment=comment.strip()[:2000], at=utcnow(),
-    )  # fmt: skip
+        proposal_id=proposal.id,
+        user_id=principal.user_id,
+        user_label=principal.email or principal.display_name,
+        role=role,
+        approve=approve,
+        comment=comment.strip()[:2000],
+        at=utcnow(),
+    )
     session.add(decision)
     session.flush()
     return decision
@@ -302,7 +322,9 @@ def approve(
     """Give one required approval; the last one applies the change."""
     proposal, dataset = _decidable(session, principal, proposal_id)
     proposal.required = [r.value for r in required_roles(proposal, dataset)]
-    mine = [r for r in open_roles(session, proposal, dataset) if allowed(principal, APPROVAL_ACTION[r], dataset)]
+    mine = [
+        r for r in open_roles(session, proposal, dataset) if allowed(principal, APPROVAL_ACTION[r], dataset)
+    ]
     if as_role is not None:
         mine = [r for r in mine if r is as_role]
     if not mine:
@@ -348,7 +370,7 @@ def withdraw(session: Session, *, principal: Principal, proposal_id: int) -> Gov
 
 
 def _classification_update(dataset: Dataset, proposed: dict[str, Any]) -> dict[str, Any]:
-    """The classification, plus a withdrawal where the dataset may no longer be (or not silently become) open data."""
+    """The classification, plus a withdrawal where the dataset may not stay (or silently become) open data."""
     changes = dict(proposed)
     before = rules.state_of(dataset)
     after = {**before, **proposed}
@@ -379,94 +401,33 @@ def _apply(session: Session, proposal: GovernanceProposal, dataset: Dataset) -> 
     else:
         for name, role in (("owner_id", Role.DATA_OWNER), ("steward_id", Role.DATA_STEWARD)):
             if name in proposal.proposed:  # people may have left the city since the proposal was made
-                check_person(session, user_id=proposal.proposed[name], municipality_id=dataset.municipality_id,
-                             role=role)  # fmt: skip
+                check_person(
+                    session,
+                    user_id=proposal.proposed[name],
+                    municipality_id=dataset.municipality_id,
+                    role=role,
+                )
         responsibilities = dict(proposal.proposed)
     catalog.update_dataset(
-        session, principal=SYSTEM_APPROVAL, dataset=dataset, data=DatasetUpdate(**changes, change_note=note),
-        publication_approved=publish, responsibilities=responsibilities,
-    )  # fmt: skip
+        session,
+        principal=SYSTEM_APPROVAL,
+        dataset=dataset,
+        data=DatasetUpdate(**changes, change_note=note),
+        publication_approved=publish,
+        responsibilities=responsibilities,
+    )
     proposal.status = ProposalStatus.APPROVED
     proposal.decided_at = utcnow()
     proposal.applied_version = dataset.version
     if proposal.kind is ProposalKind.CLASSIFICATION:
-        resolve_reviews(session, dataset=dataset, by=None)
+        reviews.resolve(session, dataset=dataset, by=None)
     audit.record(
-        session, actor=SYSTEM_APPROVAL, action="governance.proposal.apply", entity_type="governance_proposal",
-        entity_id=proposal.id, municipality_id=proposal.municipality_id,
-        before=before, after={**rules.state_of(dataset), "approvers": approvers, "dataset_id": dataset.id},
-    )  # fmt: skip
-
-
-def resolve_reviews(session: Session, *, dataset: Dataset, by: Principal | None) -> int:
-    """Close the dataset's open review flags (after a classification decision or a steward's check)."""
-    flags = list(
-        session.scalars(select(ReviewFlag).where(ReviewFlag.dataset_id == dataset.id, ReviewFlag.resolved_at.is_(None)))
+        session,
+        actor=SYSTEM_APPROVAL,
+        action="governance.proposal.apply",
+        entity_type="governance_proposal",
+        entity_id=proposal.id,
+        municipality_id=proposal.municipality_id,
+        before=before,
+        after={**rules.state_of(dataset), "approvers": approvers, "dataset_id": dataset.id},
     )
-    for flag in flags:
-        flag.resolved_at = utcnow()
-        flag.resolved_by_id = by.user_id if by else None
-    if flags:
-        audit.record(
-            session, actor=by or SYSTEM_APPROVAL, action="governance.review.resolve", entity_type="dataset",
-            entity_id=dataset.identifier, municipality_id=dataset.municipality_id,
-            after={"flags": [f.id for f in flags]},
-        )  # fmt: skip
-    return len(flags)
-
-
-def mark_reviewed(session: Session, *, principal: Principal, dataset: Dataset) -> int:
-    """A steward confirms the dataset's classification still fits after a new version or scan."""
-    require(principal, Action.CLASSIFY_DATASET, dataset)
-    return resolve_reviews(session, dataset=dataset, by=principal)
-
-
-def assign_responsibilities(
-    session: Session,
-    *,
-    principal: Principal,
-    dataset: Dataset,
-    owner_id: int | None = None,
-    steward_id: int | None = None,
-) -> Dataset:
-    """Set owner and/or steward directly (city administration); each must hold the matching role in the city."""
-    require(principal, Action.ASSIGN_RESPONSIBILITY, dataset)
-    changes: dict[str, int | None] = {}
-    if owner_id is not None:
-        check_person(session, user_id=owner_id, municipality_id=dataset.municipality_id, role=Role.DATA_OWNER)
-        changes["owner_id"] = owner_id
-    if steward_id is not None:
-        check_person(session, user_id=steward_id, municipality_id=dataset.municipality_id, role=Role.DATA_STEWARD)
-        changes["steward_id"] = steward_id
-    if not changes:
-        raise InvalidInput("Bitte Data Owner und/oder Data Steward angeben.")
-    before = rules.state_of(dataset)
-    catalog.update_dataset(
-        session, principal=principal, dataset=dataset,
-        data=DatasetUpdate(change_note="Verantwortliche zugewiesen"), responsibilities=changes,
-    )  # fmt: skip
-    audit.record(
-        session, actor=principal, action="governance.responsibility.assign", entity_type="dataset",
-        entity_id=dataset.identifier, municipality_id=dataset.municipality_id,
-        before={k: before[k] for k in changes}, after=changes,
-    )  # fmt: skip
-    return dataset
-
-
-def publish_directly(session: Session, *, dataset: Dataset, actor: Principal, note: str) -> Dataset:
-    """Publish without a proposal: only for trusted loaders (demo content), never reachable from a request.
-
-    The open-data conditions still hold; the audit log records that the workflow was bypassed and by whom.
-    """
-    blockers = rules.publication_blockers(rules.state_of(dataset))
-    if blockers:
-        raise Conflict("Kann nicht als Open Data veröffentlicht werden: " + " ".join(blockers))
-    catalog.update_dataset(
-        session, principal=actor, dataset=dataset,
-        data=DatasetUpdate(status=DatasetStatus.PUBLISHED, change_note=note), publication_approved=True,
-    )  # fmt: skip
-    audit.record(
-        session, actor=actor, action="governance.publish_direct", entity_type="dataset",
-        entity_id=dataset.identifier, municipality_id=dataset.municipality_id, after={"note": note},
-    )  # fmt: skip
-    return dataset

@@ -31,9 +31,11 @@ from kikz.types import Role
 
 ROLES = ("steward", "owner", "dpo", "board")
 KIND_LABEL = {
-    "classification": "Einstufung", "publication": "Veröffentlichung als Open Data",
-    "withdrawal": "Zurückziehen", "responsibility": "Verantwortliche",
-}  # fmt: skip
+    "classification": "Einstufung",
+    "publication": "Veröffentlichung als Open Data",
+    "withdrawal": "Zurückziehen",
+    "responsibility": "Verantwortliche",
+}
 LIMIT = 500
 
 
@@ -64,13 +66,27 @@ def _in_cities(principal: Principal, *roles: Role) -> ColumnElement[bool]:
     return Dataset.municipality_id.in_(cities) if cities else false()
 
 
-def _item(kind: str, title: str, detail: str, dataset: Dataset | None, since: dt.datetime, cutoff: dt.datetime,
-          link: str, **ids: int | None) -> QueueItem:  # fmt: skip
+def _item(
+    kind: str,
+    title: str,
+    detail: str,
+    dataset: Dataset | None,
+    since: dt.datetime,
+    cutoff: dt.datetime,
+    link: str,
+    **ids: int | None,
+) -> QueueItem:
     return QueueItem(
-        kind=kind, title=title, detail=detail, dataset=dataset.name if dataset else None,
-        municipality=dataset.municipality.slug if dataset else None, since=since, overdue=since < cutoff,
-        link=link, **ids,
-    )  # fmt: skip
+        kind=kind,
+        title=title,
+        detail=detail,
+        dataset=dataset.name if dataset else None,
+        municipality=dataset.municipality.slug if dataset else None,
+        since=since,
+        overdue=since < cutoff,
+        link=link,
+        **ids,
+    )
 
 
 def _dataset_link(dataset: Dataset) -> str:
@@ -82,13 +98,36 @@ def _steward(session: Session, principal: Principal, cutoff: dt.datetime) -> lis
     base = select(Dataset).where(mine, visible(principal, Dataset)).order_by(Dataset.created_at, Dataset.id)
     items = []
     for ds in session.scalars(base.where(Dataset.protection_class.is_(None)).limit(LIMIT)):
-        items.append(_item("unclassified", ds.title, "Noch nicht eingestuft (gilt als vertraulich).", ds,
-                           ds.created_at, cutoff, _dataset_link(ds)))  # fmt: skip
-    for ds in session.scalars(base.where(or_(Dataset.owner_id.is_(None), Dataset.steward_id.is_(None))).limit(LIMIT)):
-        missing = [label for label, value in (("Data Owner", ds.owner_id), ("Data Steward", ds.steward_id))
-                   if value is None]  # fmt: skip
-        items.append(_item("missing_responsibility", ds.title, "Es fehlt: " + ", ".join(missing) + ".", ds,
-                           ds.created_at, cutoff, _dataset_link(ds)))  # fmt: skip
+        items.append(
+            _item(
+                "unclassified",
+                ds.title,
+                "Noch nicht eingestuft (gilt als vertraulich).",
+                ds,
+                ds.created_at,
+                cutoff,
+                _dataset_link(ds),
+            )
+        )
+    for ds in session.scalars(
+        base.where(or_(Dataset.owner_id.is_(None), Dataset.steward_id.is_(None))).limit(LIMIT)
+    ):
+        missing = [
+            label
+            for label, value in (("Data Owner", ds.owner_id), ("Data Steward", ds.steward_id))
+            if value is None
+        ]
+        items.append(
+            _item(
+                "missing_responsibility",
+                ds.title,
+                "Es fehlt: " + ", ".join(missing) + ".",
+                ds,
+                ds.created_at,
+                cutoff,
+                _dataset_link(ds),
+            )
+        )
     flags = (
         select(ReviewFlag, Dataset)
         .join(Dataset, Dataset.id == ReviewFlag.dataset_id)
@@ -96,7 +135,7 @@ def _steward(session: Session, principal: Principal, cutoff: dt.datetime) -> lis
         .order_by(ReviewFlag.created_at, ReviewFlag.id)
         .limit(LIMIT)
     )
-    for flag, ds in session.execute(flags).tuples():
+    for flag, ds in session.execute(flags):
         items.append(_flag_item(flag, ds, cutoff))
     return items
 
@@ -105,7 +144,8 @@ def _flag_item(flag: ReviewFlag, ds: Dataset, cutoff: dt.datetime) -> QueueItem:
     if flag.reason is ReviewReason.NEW_VERSION:
         detail = f"Neue Version ({flag.detail.get('file', 'Datei')}): Einstufung prüfen."
     else:
-        detail = f"Die Prüfung hat {flag.detail.get('findings', 0)} Hinweis(e) auf personenbezogene Daten gefunden."
+        found = flag.detail.get("findings", 0)
+        detail = f"Die Prüfung hat {found} Hinweis(e) auf personenbezogene Daten gefunden."
         if flag.detail.get("art9"):
             detail += " Darunter besondere Kategorien (Art. 9 DSGVO)."
     return _item(flag.reason.value, ds.title, detail, ds, flag.created_at, cutoff, _dataset_link(ds))
@@ -121,7 +161,7 @@ def _open_proposals(
         .order_by(GovernanceProposal.created_at, GovernanceProposal.id)
         .limit(LIMIT)
     )
-    return session.execute(stmt).tuples()
+    return session.execute(stmt)
 
 
 def _open_requests(
@@ -134,26 +174,47 @@ def _open_requests(
         .order_by(AccessRequest.created_at, AccessRequest.id)
         .limit(LIMIT)
     )
-    return session.execute(stmt).tuples()
+    return session.execute(stmt)
 
 
-def _approver(session: Session, principal: Principal, role: ApprovalRole, cutoff: dt.datetime) -> list[QueueItem]:
+def _approver(
+    session: Session, principal: Principal, role: ApprovalRole, cutoff: dt.datetime
+) -> list[QueueItem]:
     items = []
     for proposal, ds in _open_proposals(session, principal):
         if role in proposals.roles_for(session, principal, proposal, ds):
-            items.append(_item(
-                "proposal", f"{KIND_LABEL[proposal.kind.value]}: {ds.title}",
-                f"Vorschlag #{proposal.id} von {proposal.author_label}: {proposal.reason[:200]}", ds,
-                proposal.created_at, cutoff, f"/governance/vorschlaege/{proposal.id}", proposal_id=proposal.id,
-            ))  # fmt: skip
+            items.append(
+                _item(
+                    "proposal",
+                    f"{KIND_LABEL[proposal.kind.value]}: {ds.title}",
+                    f"Vorschlag #{proposal.id} von {proposal.author_label}: {proposal.reason[:200]}",
+                    ds,
+                    proposal.created_at,
+                    cutoff,
+                    f"/governance/vorschlaege/{proposal.id}",
+                    proposal_id=proposal.id,
+                )
+            )
     for request, ds in _open_requests(session, principal):
         decided = {d.user_id for d in access.decisions(session, request)}
         pending = access.open_roles(session, request)
-        if principal.user_id not in decided and role in pending and role in access.decider_roles(principal, request, ds):
-            items.append(_item(
-                "access_request", f"Zugangsanfrage: {ds.title}", f"Zweck: {request.purpose[:200]}", ds,
-                request.created_at, cutoff, f"/governance/zugang/{request.id}", access_request_id=request.id,
-            ))  # fmt: skip
+        if (
+            principal.user_id not in decided
+            and role in pending
+            and role in access.decider_roles(principal, request, ds)
+        ):
+            items.append(
+                _item(
+                    "access_request",
+                    f"Zugangsanfrage: {ds.title}",
+                    f"Zweck: {request.purpose[:200]}",
+                    ds,
+                    request.created_at,
+                    cutoff,
+                    f"/governance/zugang/{request.id}",
+                    access_request_id=request.id,
+                )
+            )
     return items
 
 
@@ -162,12 +223,16 @@ def _dpo(session: Session, principal: Principal, cutoff: dt.datetime) -> list[Qu
     flags = (
         select(ReviewFlag, Dataset)
         .join(Dataset, Dataset.id == ReviewFlag.dataset_id)
-        .where(ReviewFlag.resolved_at.is_(None), ReviewFlag.reason == ReviewReason.SCAN_FINDINGS,
-               _in_cities(principal, Role.DPO), visible(principal, Dataset))
+        .where(
+            ReviewFlag.resolved_at.is_(None),
+            ReviewFlag.reason == ReviewReason.SCAN_FINDINGS,
+            _in_cities(principal, Role.DPO),
+            visible(principal, Dataset),
+        )
         .order_by(ReviewFlag.created_at, ReviewFlag.id)
         .limit(LIMIT)
-    )  # fmt: skip
-    for flag, ds in session.execute(flags).tuples():
+    )
+    for flag, ds in session.execute(flags):
         if flag.detail.get("art9"):
             items.append(_flag_item(flag, ds, cutoff))
     return items
@@ -178,30 +243,61 @@ def _board(session: Session, principal: Principal, cutoff: dt.datetime) -> list[
     scope = _in_cities(principal, Role.GOVERNANCE_BOARD, Role.ADMIN)
     items = []
     for proposal, ds in _open_proposals(session, principal, scope, GovernanceProposal.created_at < cutoff):
-        items.append(_item(
-                "proposal", f"{KIND_LABEL[proposal.kind.value]}: {ds.title}",
+        items.append(
+            _item(
+                "proposal",
+                f"{KIND_LABEL[proposal.kind.value]}: {ds.title}",
                 f"Vorschlag #{proposal.id} wartet auf: "
-                + ", ".join(r.value for r in proposals.open_roles(session, proposal, ds)) + ".",
-                ds, proposal.created_at, cutoff, f"/governance/vorschlaege/{proposal.id}", proposal_id=proposal.id,
-            ))  # fmt: skip
+                + ", ".join(r.value for r in proposals.open_roles(session, proposal, ds))
+                + ".",
+                ds,
+                proposal.created_at,
+                cutoff,
+                f"/governance/vorschlaege/{proposal.id}",
+                proposal_id=proposal.id,
+            )
+        )
     for request, ds in _open_requests(session, principal, scope, AccessRequest.created_at < cutoff):
-        items.append(_item("access_request", f"Zugangsanfrage: {ds.title}", "Unbeantwortete Zugangsanfrage.",
-                           ds, request.created_at, cutoff, f"/governance/zugang/{request.id}",
-                           access_request_id=request.id))  # fmt: skip
+        items.append(
+            _item(
+                "access_request",
+                f"Zugangsanfrage: {ds.title}",
+                "Unbeantwortete Zugangsanfrage.",
+                ds,
+                request.created_at,
+                cutoff,
+                f"/governance/zugang/{request.id}",
+                access_request_id=request.id,
+            )
+        )
     flags = (
         select(ReviewFlag, Dataset)
         .join(Dataset, Dataset.id == ReviewFlag.dataset_id)
-        .where(ReviewFlag.resolved_at.is_(None), ReviewFlag.created_at < cutoff, scope, visible(principal, Dataset))
+        .where(
+            ReviewFlag.resolved_at.is_(None),
+            ReviewFlag.created_at < cutoff,
+            scope,
+            visible(principal, Dataset),
+        )
         .order_by(ReviewFlag.created_at)
         .limit(LIMIT)
     )
-    items.extend(_flag_item(flag, ds, cutoff) for flag, ds in session.execute(flags).tuples())
+    items.extend(_flag_item(flag, ds, cutoff) for flag, ds in session.execute(flags))
     unclassified = select(Dataset).where(
         Dataset.protection_class.is_(None), Dataset.created_at < cutoff, scope, visible(principal, Dataset)
     )
     for ds in session.scalars(unclassified.order_by(Dataset.created_at).limit(LIMIT)):
-        items.append(_item("unclassified", ds.title, "Seit Langem nicht eingestuft.", ds, ds.created_at, cutoff,
-                           _dataset_link(ds)))  # fmt: skip
+        items.append(
+            _item(
+                "unclassified",
+                ds.title,
+                "Seit Langem nicht eingestuft.",
+                ds,
+                ds.created_at,
+                cutoff,
+                _dataset_link(ds),
+            )
+        )
     return items
 
 
@@ -223,4 +319,3 @@ def queue(
     else:
         items = _board(session, principal, cutoff)
     return sorted(items, key=lambda item: item.since)
-

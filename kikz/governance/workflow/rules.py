@@ -64,8 +64,10 @@ def publication_blockers(state: Mapping[str, Any]) -> list[str]:
             "Es muss geprüft und festgehalten sein, dass der Datensatz keine personenbezogenen Daten enthält."
         )
     if state.get("art9_data") is True:
-        reasons.append("Datensätze mit besonderen Kategorien personenbezogener Daten (Art. 9 DSGVO) "
-                       "werden nie veröffentlicht.")  # fmt: skip
+        reasons.append(
+            "Datensätze mit besonderen Kategorien personenbezogener Daten (Art. 9 DSGVO) "
+            "werden nie veröffentlicht."
+        )
     return reasons
 
 
@@ -84,7 +86,9 @@ def stricter_classification(current: Mapping[str, Any], scanned: Mapping[str, An
     """
     result: dict[str, Any] = {}
     now_class, scan_class = current.get("protection_class"), scanned.get("protection_class")
-    if now_class is None or (scan_class and ProtectionClass(scan_class).rank > ProtectionClass(now_class).rank):
+    if now_class is None or (
+        scan_class and ProtectionClass(scan_class).rank > ProtectionClass(now_class).rank
+    ):
         result["protection_class"] = scan_class
     else:
         result["protection_class"] = now_class

@@ -104,8 +104,10 @@ class AccessRequestDetail(AccessRequestPublic):
 
 
 class QueueItem(BaseModel):
-    kind: str = Field(description="unclassified, missing_responsibility, new_version, scan_findings, proposal, "
-                      "access_request")  # fmt: skip
+    kind: str = Field(
+        description="unclassified, missing_responsibility, new_version, scan_findings, proposal, "
+        "access_request"
+    )
     title: str
     detail: str
     dataset: str | None

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 17:59:23.867211
+Create Date: 2026-11-24 18:29:11.311426
 """
 
 from collections.abc import Sequence
@@ -42,6 +42,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_entry_at"), ["at"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_entry_municipality_id"), ["municipality_id"], unique=False)
 
+    op.create_table(
+        "catalog_change",
+        sa.Column("version", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("dataset_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.PrimaryKeyConstraint("version", "dataset_id", name=op.f("pk_catalog_change")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "catalog_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("token", sa.String(length=32), nullable=False),
+        sa.Column("pruned_below", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_state")),
+    )
     op.create_table(
         "job",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -95,6 +110,19 @@ def upgrade() -> None:
         sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_municipality")),
         sa.UniqueConstraint("slug", name=op.f("uq_municipality_slug")),
+    )
+    op.create_table(
+        "quality_link_check",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("url_hash", sa.String(length=64), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("ok", sa.Boolean(), nullable=False),
+        sa.Column("error", sa.String(length=500), nullable=False),
+        sa.Column("checked_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("duration_ms", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_quality_link_check")),
+        sa.UniqueConstraint("url_hash", name=op.f("uq_quality_link_check_url_hash")),
     )
     op.create_table(
         "search_word",
@@ -236,6 +264,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_membership_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "quality_mqa_catalogue",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column("evaluated_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("band", sa.String(length=20), nullable=False),
+        sa.Column("dataset_count", sa.Integer(), nullable=False),
+        sa.Column("bands", sa.JSON(), nullable=False),
+        sa.Column("indicators", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_quality_mqa_catalogue_municipality_id_municipality"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_quality_mqa_catalogue")),
+    )
+    with op.batch_alter_table("quality_mqa_catalogue", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_quality_mqa_catalogue_history", ["municipality_id", "evaluated_at"], unique=False
+        )
+
+    op.create_table(
         "dataset",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("identifier", sa.String(length=200), nullable=False),
@@ -244,6 +295,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("keywords", sa.JSON(), nullable=False),
         sa.Column("themes", sa.JSON(), nullable=False),
+        sa.Column("hvd_category", sa.String(length=20), server_default="", nullable=False),
         sa.Column("publisher_name", sa.String(length=300), nullable=False),
         sa.Column("publisher_uri", sa.String(length=500), nullable=False),
         sa.Column("contact_name", sa.String(length=300), nullable=False),
@@ -382,6 +434,63 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_access_grant_dataset_id"), ["dataset_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_access_grant_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "category_decision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column("field", sa.String(length=40), nullable=False),
+        sa.Column("suggested", sa.JSON(), nullable=False),
+        sa.Column("chosen", sa.JSON(), nullable=False),
+        sa.Column("accepted", sa.Boolean(), nullable=False),
+        sa.Column("document", sa.Text(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["dataset.id"],
+            name=op.f("fk_category_decision_dataset_id_dataset"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_category_decision_municipality_id_municipality"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["user_account.id"],
+            name=op.f("fk_category_decision_user_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_category_decision")),
+    )
+    with op.batch_alter_table("category_decision", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_category_decision_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index("ix_category_decision_field", ["field", "id"], unique=False)
+
+    op.create_table(
+        "dataset_category",
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("mdk_thema", sa.String(length=120), nullable=False),
+        sa.Column("mdk_musterdatensatz", sa.String(length=200), nullable=False),
+        sa.Column("updated_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["dataset.id"],
+            name=op.f("fk_dataset_category_dataset_id_dataset"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_dataset_category_updated_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("dataset_id", name=op.f("pk_dataset_category")),
+    )
     op.create_table(
         "dataset_facet",
         sa.Column("dataset_id", sa.Integer(), nullable=False),
@@ -532,6 +641,25 @@ def upgrade() -> None:
         batch_op.create_index("ix_governance_proposal_open", ["status", "municipality_id"], unique=False)
 
     op.create_table(
+        "quality_mqa_dataset",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("evaluated_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("band", sa.String(length=20), nullable=False),
+        sa.Column("indicators", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["dataset.id"],
+            name=op.f("fk_quality_mqa_dataset_dataset_id_dataset"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_quality_mqa_dataset")),
+    )
+    with op.batch_alter_table("quality_mqa_dataset", schema=None) as batch_op:
+        batch_op.create_index("ix_quality_mqa_dataset_history", ["dataset_id", "evaluated_at"], unique=False)
+
+    op.create_table(
         "review_flag",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("dataset_id", sa.Integer(), nullable=False),
@@ -653,6 +781,143 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_access_request_requester_id"), ["requester_id"], unique=False)
 
     op.create_table(
+        "governance_scan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("distribution_id", sa.Integer(), nullable=True),
+        sa.Column("source", sa.String(length=1000), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("RUNNING", "DONE", "FAILED", name="scanstatus", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("started_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("duration_ms", sa.Integer(), nullable=True),
+        sa.Column("rows_seen", sa.Integer(), nullable=True),
+        sa.Column("rows_total", sa.Integer(), nullable=True),
+        sa.Column("sampled", sa.Boolean(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("proposal", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["distribution_id"],
+            ["distribution.id"],
+            name=op.f("fk_governance_scan_distribution_id_distribution"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_governance_scan")),
+    )
+    with op.batch_alter_table("governance_scan", schema=None) as batch_op:
+        batch_op.create_index("ix_governance_scan_distribution", ["distribution_id", "id"], unique=False)
+
+    op.create_table(
+        "quality_data_report",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("distribution_id", sa.Integer(), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("evaluated_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("overall", sa.Float(), nullable=True),
+        sa.Column("completeness", sa.Float(), nullable=True),
+        sa.Column("validity", sa.Float(), nullable=True),
+        sa.Column("uniqueness", sa.Float(), nullable=True),
+        sa.Column("timeliness", sa.Float(), nullable=True),
+        sa.Column("consistency", sa.Float(), nullable=True),
+        sa.Column("rows_checked", sa.Integer(), nullable=False),
+        sa.Column("sampled", sa.Boolean(), nullable=False),
+        sa.Column("report", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["dataset.id"],
+            name=op.f("fk_quality_data_report_dataset_id_dataset"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["distribution_id"],
+            ["distribution.id"],
+            name=op.f("fk_quality_data_report_distribution_id_distribution"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_quality_data_report")),
+    )
+    with op.batch_alter_table("quality_data_report", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_quality_data_report_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index(
+            "ix_quality_data_report_history", ["distribution_id", "evaluated_at"], unique=False
+        )
+
+    op.create_table(
+        "quality_table_schema",
+        sa.Column("distribution_id", sa.Integer(), nullable=False),
+        sa.Column("schema", sa.JSON(), nullable=False),
+        sa.Column("updated_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["distribution_id"],
+            ["distribution.id"],
+            name=op.f("fk_quality_table_schema_distribution_id_distribution"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_quality_table_schema_updated_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("distribution_id", name=op.f("pk_quality_table_schema")),
+    )
+    op.create_table(
+        "governance_finding",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scan_id", sa.Integer(), nullable=False),
+        sa.Column("column_name", sa.String(length=300), nullable=True),
+        sa.Column("detector", sa.String(length=60), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("category", sa.String(length=30), nullable=False),
+        sa.Column("evidence_count", sa.Integer(), nullable=False),
+        sa.Column("sample_size", sa.Integer(), nullable=False),
+        sa.Column("confidence", sa.Float(), nullable=False),
+        sa.Column("example_masked", sa.String(length=200), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["scan_id"],
+            ["governance_scan.id"],
+            name=op.f("fk_governance_finding_scan_id_governance_scan"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_governance_finding")),
+    )
+    with op.batch_alter_table("governance_finding", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_governance_finding_scan_id"), ["scan_id"], unique=False)
+
+    op.create_table(
+        "governance_profile",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scan_id", sa.Integer(), nullable=False),
+        sa.Column("distribution_id", sa.Integer(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("rows_seen", sa.Integer(), nullable=False),
+        sa.Column("rows_total", sa.Integer(), nullable=True),
+        sa.Column("sampled", sa.Boolean(), nullable=False),
+        sa.Column("columns", sa.JSON(), nullable=False),
+        sa.Column("notes", sa.JSON(), nullable=False),
+        sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["distribution_id"],
+            ["distribution.id"],
+            name=op.f("fk_governance_profile_distribution_id_distribution"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["scan_id"],
+            ["governance_scan.id"],
+            name=op.f("fk_governance_profile_scan_id_governance_scan"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_governance_profile")),
+        sa.UniqueConstraint("distribution_id", "version", name=op.f("uq_governance_profile_distribution_id")),
+        sa.UniqueConstraint("scan_id", name=op.f("uq_governance_profile_scan_id")),
+    )
+    op.create_table(
         "workflow_decision",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("proposal_id", sa.Integer(), nullable=True),
@@ -705,6 +970,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_workflow_decision_access_request_id"))
 
     op.drop_table("workflow_decision")
+    op.drop_table("governance_profile")
+    with op.batch_alter_table("governance_finding", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_governance_finding_scan_id"))
+
+    op.drop_table("governance_finding")
+    op.drop_table("quality_table_schema")
+    with op.batch_alter_table("quality_data_report", schema=None) as batch_op:
+        batch_op.drop_index("ix_quality_data_report_history")
+        batch_op.drop_index(batch_op.f("ix_quality_data_report_dataset_id"))
+
+    op.drop_table("quality_data_report")
+    with op.batch_alter_table("governance_scan", schema=None) as batch_op:
+        batch_op.drop_index("ix_governance_scan_distribution")
+
+    op.drop_table("governance_scan")
     with op.batch_alter_table("access_request", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_access_request_requester_id"))
         batch_op.drop_index("ix_access_request_open")
@@ -721,6 +1001,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_review_flag_dataset_id"))
 
     op.drop_table("review_flag")
+    with op.batch_alter_table("quality_mqa_dataset", schema=None) as batch_op:
+        batch_op.drop_index("ix_quality_mqa_dataset_history")
+
+    op.drop_table("quality_mqa_dataset")
     with op.batch_alter_table("governance_proposal", schema=None) as batch_op:
         batch_op.drop_index("ix_governance_proposal_open")
         batch_op.drop_index(batch_op.f("ix_governance_proposal_dataset_id"))
@@ -738,6 +1022,12 @@ def downgrade() -> None:
         batch_op.drop_index("ix_dataset_facet_value")
 
     op.drop_table("dataset_facet")
+    op.drop_table("dataset_category")
+    with op.batch_alter_table("category_decision", schema=None) as batch_op:
+        batch_op.drop_index("ix_category_decision_field")
+        batch_op.drop_index(batch_op.f("ix_category_decision_dataset_id"))
+
+    op.drop_table("category_decision")
     with op.batch_alter_table("access_grant", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_access_grant_user_id"))
         batch_op.drop_index(batch_op.f("ix_access_grant_dataset_id"))
@@ -751,6 +1041,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_dataset_municipality_id"))
 
     op.drop_table("dataset")
+    with op.batch_alter_table("quality_mqa_catalogue", schema=None) as batch_op:
+        batch_op.drop_index("ix_quality_mqa_catalogue_history")
+
+    op.drop_table("quality_mqa_catalogue")
     with op.batch_alter_table("membership", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_membership_user_id"))
         batch_op.drop_index(batch_op.f("ix_membership_municipality_id"))
@@ -770,12 +1064,15 @@ def downgrade() -> None:
     op.drop_table("api_token")
     op.drop_table("user_account")
     op.drop_table("search_word")
+    op.drop_table("quality_link_check")
     op.drop_table("municipality")
     op.drop_table("license")
     with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.drop_index("ix_job_claim")
 
     op.drop_table("job")
+    op.drop_table("catalog_state")
+    op.drop_table("catalog_change")
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_entry_municipality_id"))
         batch_op.drop_index(batch_op.f("ix_audit_entry_at"))
