@@ -32,16 +32,25 @@ FACETS = json.dumps(["organization", "groups", "tags", "res_format", "license_id
 REQUESTS: list[tuple[str, str, dict[str, str | int]]] = [
     ("REST search, text, 100 per page", "/api/v1/datasets", {"q": "Radverkehr", "per_page": 100}),
     ("REST browse, city filter", "/api/v1/datasets", {"city": "offenbach", "sort": "modified"}),
-    ("CKAN package_search rows=10 + facets", "/api/3/action/package_search",
-     {"q": "Baumkataster", "facet.field": FACETS}),
-    ("CKAN package_search rows=1000", "/api/3/action/package_search",
-     {"rows": 1000, "sort": "metadata_modified desc"}),
-    ("CKAN package_search fq tags+org", "/api/3/action/package_search",
-     {"fq": 'tags:"Radverkehr" organization:giessen', "rows": 100}),
+    (
+        "CKAN package_search rows=10 + facets",
+        "/api/3/action/package_search",
+        {"q": "Baumkataster", "facet.field": FACETS},
+    ),
+    (
+        "CKAN package_search rows=1000",
+        "/api/3/action/package_search",
+        {"rows": 1000, "sort": "metadata_modified desc"},
+    ),
+    (
+        "CKAN package_search fq tags+org",
+        "/api/3/action/package_search",
+        {"fq": 'tags:"Radverkehr" organization:giessen', "rows": 100},
+    ),
     ("CKAN package_list (all)", "/api/3/action/package_list", {}),
     ("CKAN organization_list all_fields", "/api/3/action/organization_list", {"all_fields": "true"}),
     ("CKAN group_list all_fields", "/api/3/action/group_list", {"all_fields": "true"}),
-]  # fmt: skip
+]
 
 
 def prepare(engine: Engine, n: int) -> None:
@@ -58,8 +67,13 @@ def prepare(engine: Engine, n: int) -> None:
 def run(database_url: str, label: str, repeat: int) -> None:
     print(f"{label}:")
     with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(environment="test", data_dir=Path(data_dir), database_url=database_url,
-                            demo_data=False, _env_file=None)  # fmt: skip
+        settings = Settings(
+            environment="test",
+            data_dir=Path(data_dir),
+            database_url=database_url,
+            demo_data=False,
+            _env_file=None,
+        )
         with TestClient(create_app(settings)) as client:
             names = client.get("/api/3/action/package_list", params={"limit": 1}).json()["result"]
             shows = [("CKAN package_show", "/api/3/action/package_show", {"id": names[0]})] if names else []
@@ -72,17 +86,17 @@ def run(database_url: str, label: str, repeat: int) -> None:
                     times.append(time.perf_counter() - started)
                     assert response.status_code == 200, response.text[:300]
                 size = len(response.content)
-                print(f"  {what:40s} median {statistics.median(times) * 1000:7.0f} ms  "
-                      f"max {max(times) * 1000:7.0f} ms  {size / 1e3:8.0f} kB")  # fmt: skip
+                print(
+                    f"  {what:40s} median {statistics.median(times) * 1000:7.0f} ms  "
+                    f"max {max(times) * 1000:7.0f} ms  {size / 1e3:8.0f} kB"
+                )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument(
-        "--db", type=Path, default=Path("var/bench-api.db"), help="SQLite file (kept, reused)"
-    )
+    parser.add_argument("--db", type=Path, default=Path("var/bench-api.db"), help="SQLite file (kept, reused)")
     args = parser.parse_args()
 
     args.db.parent.mkdir(parents=True, exist_ok=True)

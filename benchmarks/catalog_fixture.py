@@ -400,8 +400,18 @@ TOPICS: list[tuple[str, list[str], list[str], list[str], list[str], str]] = [
     ),
 ]
 
-QUALIFIERS = ["", "", "", " (Archiv)", " – Zeitreihe", " – Monatswerte", " – Jahreswerte", " aktuell",
-              " nach Stadtteilen", " – Rohdaten"]  # fmt: skip
+QUALIFIERS = [
+    "",
+    "",
+    "",
+    " (Archiv)",
+    " – Zeitreihe",
+    " – Monatswerte",
+    " – Jahreswerte",
+    " aktuell",
+    " nach Stadtteilen",
+    " – Rohdaten",
+]
 FILLERS = [
     "Die Daten werden vom Fachamt gepflegt und regelmäßig aktualisiert.",
     "Grundlage sind die Erhebungen der Stadtverwaltung.",
@@ -414,9 +424,12 @@ FILLERS = [
 ]
 LICENSES = ["dl-by-de/2.0", "dl-by-de/2.0", "dl-zero-de/2.0", "cc-by/4.0", "cc-zero", "odbl", None]
 CLASSES: list[tuple[ProtectionClass | None, float]] = [
-    (ProtectionClass.OEFFENTLICH, 0.66), (ProtectionClass.INTERN, 0.18), (ProtectionClass.VERTRAULICH, 0.08),
-    (ProtectionClass.STRENG_VERTRAULICH, 0.03), (None, 0.05),
-]  # fmt: skip
+    (ProtectionClass.OEFFENTLICH, 0.66),
+    (ProtectionClass.INTERN, 0.18),
+    (ProtectionClass.VERTRAULICH, 0.08),
+    (ProtectionClass.STRENG_VERTRAULICH, 0.03),
+    (None, 0.05),
+]
 STATUSES = [(DatasetStatus.PUBLISHED, 0.78), (DatasetStatus.DRAFT, 0.15), (DatasetStatus.ARCHIVED, 0.07)]
 FREQS = ["DAILY", "MONTHLY", "ANNUAL", "IRREG", "HOURLY", "QUARTERLY", ""]
 CHUNK = 5000
@@ -429,12 +442,22 @@ def _weighted(rng: random.Random, options: list[tuple[Any, float]]) -> Any:
 def ensure_cities(engine: Engine) -> dict[str, tuple[int, str]]:
     """The six cities (created if missing): slug → (id, name)."""
     with make_sessionmaker(engine).begin() as session:
-        existing = {slug: (mid, name) for mid, slug, name in session.execute(
-            select(Municipality.id, Municipality.slug, Municipality.name))}  # fmt: skip
+        existing = {
+            slug: (mid, name)
+            for mid, slug, name in session.execute(select(Municipality.id, Municipality.slug, Municipality.name))
+        }
         for slug, (name, official, ags, ars, kind, _) in CITIES.items():
             if slug not in existing:
-                city = Municipality(slug=slug, name=name, official_name=official, ags=ags, ars=ars, kind=kind,
-                                    email=f"opendata@{slug}.de", website=f"https://{slug}.de")  # fmt: skip
+                city = Municipality(
+                    slug=slug,
+                    name=name,
+                    official_name=official,
+                    ags=ags,
+                    ars=ars,
+                    kind=kind,
+                    email=f"opendata@{slug}.de",
+                    website=f"https://{slug}.de",
+                )
                 session.add(city)
                 session.flush()
                 existing[slug] = (city.id, name)

@@ -39,22 +39,30 @@ def main() -> None:
     print(f"training: {time.perf_counter() - started:.1f} s")
 
     acc = evaluate(model, validation, taxonomy, theme_threshold=THEME_THRESHOLD)
-    print(f"MUSTERDATENSATZ (n={acc.mds_count}): top-1 {acc.mds_top1:.3f}  top-3 {acc.mds_top3:.3f}  "
-          f"mean confidence {acc.mds_mean_confidence:.3f}")  # fmt: skip
+    print(
+        f"MUSTERDATENSATZ (n={acc.mds_count}): top-1 {acc.mds_top1:.3f}  top-3 {acc.mds_top3:.3f}  "
+        f"mean confidence {acc.mds_mean_confidence:.3f}"
+    )
     print(f"THEMA           (n={acc.mds_count}): top-1 {acc.thema_top1:.3f}  top-3 {acc.thema_top3:.3f}")
     f1 = acc.themes_micro_f1
     print(f"EU themes       (n={acc.themes_count}): micro-F1 {f1:.3f} (threshold {THEME_THRESHOLD})")
     for source in ("mdk-v4", "mdk-v3"):
         part = [r for r in validation if r.source == source]
         a = evaluate(model, part, taxonomy, theme_threshold=THEME_THRESHOLD)
-        print(f"  {source}: MUSTERDATENSATZ top-1 {a.mds_top1:.3f} top-3 {a.mds_top3:.3f} (n={a.mds_count}); "
-              f"THEMA top-1 {a.thema_top1:.3f}")  # fmt: skip
+        print(
+            f"  {source}: MUSTERDATENSATZ top-1 {a.mds_top1:.3f} top-3 {a.mds_top3:.3f} (n={a.mds_count}); "
+            f"THEMA top-1 {a.thema_top1:.3f}"
+        )
     hard = [r for r in validation if r.musterdatensatz != "Raumplanung - Bebauungsplan"]
     a = evaluate(model, hard, taxonomy, theme_threshold=THEME_THRESHOLD)
-    print(f"  without the many Bebauungspläne: MUSTERDATENSATZ top-1 {a.mds_top1:.3f} top-3 {a.mds_top3:.3f} "
-          f"(n={a.mds_count})")  # fmt: skip
-    majority = max({r.musterdatensatz for r in training if r.musterdatensatz},
-                   key=lambda m: sum(r.musterdatensatz == m for r in training))  # fmt: skip
+    print(
+        f"  without the many Bebauungspläne: MUSTERDATENSATZ top-1 {a.mds_top1:.3f} top-3 {a.mds_top3:.3f} "
+        f"(n={a.mds_count})"
+    )
+    majority = max(
+        {r.musterdatensatz for r in training if r.musterdatensatz},
+        key=lambda m: sum(r.musterdatensatz == m for r in training),
+    )
     base = sum(r.musterdatensatz == majority for r in validation if r.musterdatensatz) / max(acc.mds_count, 1)
     print(f"  baseline (always '{majority}'): top-1 {base:.3f}")
 
@@ -65,10 +73,13 @@ def main() -> None:
         a = evaluate(model, validation, taxonomy, theme_threshold=THEME_THRESHOLD)
         print(f"  T={temperature:>4}: mean confidence {a.mds_mean_confidence:.3f}, top-1 {a.mds_top1:.3f}")
     model_module.SOFTMAX_TEMPERATURE = original
-    print("EU theme threshold → micro-F1:", ", ".join(
-        f"{t}: {evaluate(model, validation, taxonomy, theme_threshold=t).themes_micro_f1:.3f}"
-        for t in (0.3, 0.4, 0.5, 0.6)
-    ))  # fmt: skip
+    print(
+        "EU theme threshold → micro-F1:",
+        ", ".join(
+            f"{t}: {evaluate(model, validation, taxonomy, theme_threshold=t).themes_micro_f1:.3f}"
+            for t in (0.3, 0.4, 0.5, 0.6)
+        ),
+    )
 
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)

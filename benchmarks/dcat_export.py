@@ -50,14 +50,17 @@ def run(engine: Engine, label: str, export: int) -> None:
             with tempfile.TemporaryFile() as out, factory() as session:
                 started = time.perf_counter()
                 count = export_catalog(
-                    session, principal=ANONYMOUS, fmt=fmt, base_url="https://daten.example.de", out=out,
-                    municipality=municipality, limit=limit,
-                )  # fmt: skip
+                    session,
+                    principal=ANONYMOUS,
+                    fmt=fmt,
+                    base_url="https://daten.example.de",
+                    out=out,
+                    municipality=municipality,
+                    limit=limit,
+                )
                 seconds = time.perf_counter() - started
                 size = out.tell()
-            what = (
-                f"first {count:,} visible" if municipality is None else f"{municipality}, {count:,} visible"
-            )
+            what = f"first {count:,} visible" if municipality is None else f"{municipality}, {count:,} visible"
             print(
                 f"  {fmt:8s} {what:28s} {seconds:6.2f} s  {count / seconds:8.0f} datasets/s  "
                 f"{size / 1e6:6.1f} MB  {'OK' if seconds < 10 else 'SLOW'}"
@@ -68,12 +71,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=int, default=100_000)
     parser.add_argument("--export", type=int, default=10_000)
-    parser.add_argument(
-        "--db", type=Path, default=Path("var/bench-dcat.db"), help="SQLite file (kept, reused)"
-    )
-    parser.add_argument(
-        "--pg-schema", default="", help="PostgreSQL schema to keep and reuse (default: a fresh one)"
-    )
+    parser.add_argument("--db", type=Path, default=Path("var/bench-dcat.db"), help="SQLite file (kept, reused)")
+    parser.add_argument("--pg-schema", default="", help="PostgreSQL schema to keep and reuse (default: a fresh one)")
     args = parser.parse_args()
 
     args.db.parent.mkdir(parents=True, exist_ok=True)

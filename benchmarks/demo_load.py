@@ -64,8 +64,10 @@ def full_load(url: str) -> None:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
     print(f"load_demo ({'PostgreSQL' if schema else 'SQLite'}): {took:.1f} s incl. commit")
-    print(f"  {summary.datasets} datasets ({summary.published} published), {summary.files} files, "
-          f"{summary.bytes / 1e6:.1f} MB, {summary.users} accounts")  # fmt: skip
+    print(
+        f"  {summary.datasets} datasets ({summary.published} published), {summary.files} files, "
+        f"{summary.bytes / 1e6:.1f} MB, {summary.users} accounts"
+    )
 
 
 def main() -> None:

@@ -48,9 +48,7 @@ def main() -> None:
             flagged = {
                 f.detector
                 for f in findings
-                if f.column == column
-                and f.confidence >= THRESHOLD
-                and f.category in {Category.PERSONAL, Category.ART9}
+                if f.column == column and f.confidence >= THRESHOLD and f.category in {Category.PERSONAL, Category.ART9}
             }
             expected = table.kinds.get(column)
             for detector in flagged | ({expected} if expected else set()):

@@ -52,9 +52,7 @@ def catalogue(n: int) -> None:
                 total_open += result.dataset_count
                 rate = result.dataset_count / seconds if seconds else 0
                 lost = sorted(result.indicators, key=lambda i: i.points - i.max_points)[:3]
-                worst = ", ".join(
-                    f"{i.key} {i.points:g}/{i.max_points}" for i in lost if i.points < i.max_points
-                )
+                worst = ", ".join(f"{i.key} {i.points:g}/{i.max_points}" for i in lost if i.points < i.max_points)
                 print(
                     f"  {city.slug:<10} {result.dataset_count:>6} open datasets  {result.score:6.1f} / 405 "
                     f"{result.band_label_de:<12} {seconds:6.2f} s ({rate:,.0f} datasets/s); lost: {worst}"

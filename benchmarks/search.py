@@ -34,7 +34,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.catalog_fixture import load_datasets
-from kikz.catalog import search_index
+from kikz.catalog import search_runtime
 from kikz.catalog.models import Dataset
 from kikz.catalog.search import index_dataset, search_datasets
 from kikz.catalog.vocabularies import ensure_reference_data
@@ -105,17 +105,30 @@ TWO_WORDS = [
 ]
 COMMON = ["Stadt", "Daten", "2019"]
 FILTERS: list[dict[str, list[str]]] = [
-    {"city": ["fulda"]}, {"theme": ["TRAN"]}, {"format": ["CSV"]}, {"license": ["dl-by-de/2.0"]},
-    {"city": ["giessen", "marburg"], "theme": ["ENVI"]}, {"class": ["oeffentlich"]},
+    {"city": ["fulda"]},
+    {"theme": ["TRAN"]},
+    {"format": ["CSV"]},
+    {"license": ["dl-by-de/2.0"]},
+    {"city": ["giessen", "marburg"], "theme": ["ENVI"]},
+    {"class": ["oeffentlich"]},
     {"format": ["GEOJSON"], "city": ["offenbach"]},
-]  # fmt: skip
+]
 
 
 def query_mix(n: int, seed: int = 7) -> list[tuple[str, dict[str, Any]]]:
     """(kind, search kwargs) for n queries: the shape of traffic on a municipal portal."""
     rng = random.Random(seed)
-    kinds = [("single", 25), ("compound", 20), ("two_words", 15), ("filtered", 15), ("empty", 8),
-             ("empty_filtered", 7), ("deep_page", 5), ("common", 3), ("title_sort", 2)]  # fmt: skip
+    kinds = [
+        ("single", 25),
+        ("compound", 20),
+        ("two_words", 15),
+        ("filtered", 15),
+        ("empty", 8),
+        ("empty_filtered", 7),
+        ("deep_page", 5),
+        ("common", 3),
+        ("title_sort", 2),
+    ]
     out = []
     for _ in range(n):
         kind = rng.choices([k for k, _ in kinds], weights=[w for _, w in kinds])[0]
@@ -142,16 +155,20 @@ def query_mix(n: int, seed: int = 7) -> list[tuple[str, dict[str, Any]]]:
 
 def principals(engine: Engine) -> list[tuple[str, Principal]]:
     with engine.connect() as conn:
-        ids: dict[str, int] = {
-            slug: mid for slug, mid in conn.execute(text("SELECT slug, id FROM municipality"))
-        }
+        ids: dict[str, int] = {slug: mid for slug, mid in conn.execute(text("SELECT slug, id FROM municipality"))}
     net = frozenset(ids[s] for s in ("offenbach", "giessen", "wetzlar", "fulda", "marburg", "limburg"))
-    staff = Principal(user_id=10**9, email="staff@offenbach.de",
-                      roles={ids["offenbach"]: frozenset({Role.STAFF})},
-                      network_cities=net & {ids["offenbach"]})  # fmt: skip
-    steward = Principal(user_id=10**9 + 1, email="steward@giessen.de",
-                        roles={ids["giessen"]: frozenset({Role.DATA_STEWARD})},
-                        network_cities=net & {ids["giessen"]})  # fmt: skip
+    staff = Principal(
+        user_id=10**9,
+        email="staff@offenbach.de",
+        roles={ids["offenbach"]: frozenset({Role.STAFF})},
+        network_cities=net & {ids["offenbach"]},
+    )
+    steward = Principal(
+        user_id=10**9 + 1,
+        email="steward@giessen.de",
+        roles={ids["giessen"]: frozenset({Role.DATA_STEWARD})},
+        network_cities=net & {ids["giessen"]},
+    )
     return [("anonymous", ANONYMOUS), ("staff", staff), ("steward", steward)]
 
 
@@ -162,8 +179,10 @@ def percentile(values: list[float], p: float) -> float:
 
 def summary(label: str, timings: list[float], wall: float) -> None:
     p50, p95, p99 = (percentile(timings, p) for p in (50, 95, 99))
-    print(f"  {label:28} n={len(timings):4}  p50 {p50:6.1f}  p95 {p95:6.1f}  p99 {p99:6.1f}  "
-          f"max {max(timings):7.1f} ms  {len(timings) / wall:6.1f} q/s")  # fmt: skip
+    print(
+        f"  {label:28} n={len(timings):4}  p50 {p50:6.1f}  p95 {p95:6.1f}  p99 {p99:6.1f}  "
+        f"max {max(timings):7.1f} ms  {len(timings) / wall:6.1f} q/s"
+    )
 
 
 def rss_mb() -> float:
@@ -195,7 +214,7 @@ def run(engine: Engine, label: str, n_queries: int) -> None:
     factory = make_sessionmaker(engine)
     people = principals(engine)
     mix = query_mix(n_queries)
-    holder = search_index.holder_for(engine)
+    holder = search_runtime.holder_for(engine)
     holder.snapshot = None
     holder.memos.clear()
     before = rss_mb()
@@ -205,13 +224,25 @@ def run(engine: Engine, label: str, n_queries: int) -> None:
     first = time.perf_counter() - t0
     snap = holder.snapshot
     assert snap is not None
-    arrays = sum(a.nbytes for a in (snap.base.ids, snap.base.term_offsets, snap.base.post_pos,
-                                    snap.base.post_weight, snap.base.facet_pos, snap.base.modified,
-                                    snap.base.title_rank, snap.lookup))  # fmt: skip
+    arrays = sum(
+        a.nbytes
+        for a in (
+            snap.base.ids,
+            snap.base.term_offsets,
+            snap.base.post_pos,
+            snap.base.post_weight,
+            snap.base.facet_pos,
+            snap.base.modified,
+            snap.base.title_rank,
+            snap.lookup,
+        )
+    )
     grown = rss_mb() - before
-    print(f"\n[{label}] index of {len(snap.base.ids)} datasets, {len(snap.base.post_pos)} postings, "
-          f"{len(snap.base.terms)} terms: built in {holder.last_build_seconds:.2f} s (first search "
-          f"{first:.2f} s); numpy arrays {arrays / 1e6:.1f} MB, process RSS +{grown:.0f} MB")  # fmt: skip
+    print(
+        f"\n[{label}] index of {len(snap.base.ids)} datasets, {len(snap.base.post_pos)} postings, "
+        f"{len(snap.base.terms)} terms: built in {holder.last_build_seconds:.2f} s (first search "
+        f"{first:.2f} s); numpy arrays {arrays / 1e6:.1f} MB, process RSS +{grown:.0f} MB"
+    )
     with factory() as session:  # warm caches the way a running server has them
         for _, principal in people:
             for _, kwargs in mix[:10]:
@@ -254,8 +285,10 @@ def run(engine: Engine, label: str, n_queries: int) -> None:
     print(f"[{label}] load average after: {load_average()}")
     for name, group in (("kind", per_kind), ("principal", per_who)):
         for key, values in sorted(group.items()):
-            print(f"  {name:9} {key:15} n={len(values):4}  p50 {percentile(values, 50):7.1f}  "
-                  f"p95 {percentile(values, 95):7.1f}  mean {statistics.fmean(values):7.1f} ms")  # fmt: skip
+            print(
+                f"  {name:9} {key:15} n={len(values):4}  p50 {percentile(values, 50):7.1f}  "
+                f"p95 {percentile(values, 95):7.1f}  mean {statistics.fmean(values):7.1f} ms"
+            )
 
 
 def build(engine: Engine, n: int, label: str) -> None:
@@ -328,9 +361,7 @@ def postgres_run(args: argparse.Namespace, url: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=600)
     parser.add_argument("--sqlite-path", default="", help="reuse (or create) this SQLite file")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
 
@@ -60,6 +60,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = None
+        if settings.environment != "test":
+            from kikz.catalog import search_runtime
+
+            search_runtime.rebuild_in_background(engine)  # the first search need not wait for the index
         if settings.embedded_worker:
             from kikz.jobs import WorkerThread
             from kikz.worker import job_handlers
@@ -85,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = FileStore(settings.files_dir)
 
     @app.middleware("http")
-    async def guard(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > settings.max_upload_bytes + 1024 * 1024:
             return _error_response(request, 413, "Die Anfrage ist zu groß.", "too_large")
@@ -94,8 +98,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             response.headers.setdefault(name, value)
         new_csrf = getattr(request.state, "csrf_cookie", None)
         if new_csrf and not request.cookies.get(csrf.CSRF_COOKIE):
-            response.set_cookie(csrf.CSRF_COOKIE, new_csrf, httponly=True, samesite="lax",
-                                secure=settings.session_cookie_secure)  # fmt: skip
+            response.set_cookie(
+                csrf.CSRF_COOKIE,
+                new_csrf,
+                httponly=True,
+                samesite="lax",
+                secure=settings.session_cookie_secure,
+            )
         return response
 
     @app.exception_handler(KikzError)
@@ -109,7 +118,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         details = [
-            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "message": err.get("msg", ""),
+            }
             for err in exc.errors()
         ]
         if _wants_json(request):
@@ -123,8 +135,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         messages = {404: "Diese Seite gibt es nicht.", 405: "Diese Methode ist hier nicht erlaubt."}
-        message = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") \
-            else messages.get(exc.status_code, str(exc.detail))  # fmt: skip
+        message = (
+            exc.detail
+            if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed")
+            else messages.get(exc.status_code, str(exc.detail))
+        )
         response = _error_response(request, exc.status_code, message, f"http_{exc.status_code}")
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
@@ -147,16 +162,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _include_routers(app: FastAPI) -> None:
     """Every domain contributes an ``api`` (JSON) and/or ``pages`` (HTML) router."""
     from kikz.catalog import api as catalog_api
-    from kikz.catalog import ckan, pages as catalog_pages
+    from kikz.catalog import ckan
+    from kikz.catalog import pages as catalog_pages
     from kikz.catalog.dcat import routes as dcat_routes
-    from kikz.governance.quality import api as quality_api, pages as quality_pages
-    from kikz.governance.workflow import api as workflow_api, pages as workflow_pages
-    from kikz.tenancy import api as tenancy_api, oidc, pages as tenancy_pages
-    from kikz.web import apidocs, health, pages as web_pages
+    from kikz.governance import api as governance_api
+    from kikz.governance.quality import api as quality_api
+    from kikz.governance.quality import pages as quality_pages
+    from kikz.governance.workflow import api as workflow_api
+    from kikz.governance.workflow import pages as workflow_pages
+    from kikz.tenancy import api as tenancy_api
+    from kikz.tenancy import oidc
+    from kikz.tenancy import pages as tenancy_pages
+    from kikz.web import apidocs, health
+    from kikz.web import pages as web_pages
 
     modules = (
-        apidocs, health, tenancy_api, catalog_api, ckan, dcat_routes, quality_api, workflow_api,
-        oidc, tenancy_pages, catalog_pages, quality_pages, workflow_pages, web_pages,
-    )  # fmt: skip
+        apidocs,
+        health,
+        tenancy_api,
+        catalog_api,
+        ckan,
+        dcat_routes,
+        governance_api,
+        quality_api,
+        workflow_api,
+        oidc,
+        tenancy_pages,
+        catalog_pages,
+        quality_pages,
+        workflow_pages,
+        web_pages,
+    )
     for module in modules:
         app.include_router(module.router)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from kikz.db import make_engine, make_sessionmaker, transaction
 from kikz.errors import KikzError
 from kikz.settings import Settings, get_settings
-from kikz.tenancy.permissions import Principal, PermissionDenied
+from kikz.tenancy.permissions import PermissionDenied, Principal
 from kikz.types import ProtectionClass, Role
 
 CLI_ACTOR = Principal(user_id=None, email="cli@localhost", display_name="Kommandozeile", is_superuser=True)
@@ -141,8 +141,14 @@ def user_create(email: str, display_name: str, password: str, superuser: bool) -
     from kikz.tenancy import service
 
     with _session(get_settings()) as session:
-        u = service.create_user(session, email=email, display_name=display_name, password=password,
-                                is_superuser=superuser, actor=CLI_ACTOR)  # fmt: skip
+        u = service.create_user(
+            session,
+            email=email,
+            display_name=display_name,
+            password=password,
+            is_superuser=superuser,
+            actor=CLI_ACTOR,
+        )
         click.echo(f"Konto {u.email} angelegt (id {u.id}).")
 
 
@@ -156,8 +162,13 @@ def user_grant(email: str, city: str, role: str) -> None:
 
     with _session(get_settings()) as session:
         u = service.get_user_by_email(session, email)
-        service.grant_role(session, user=u, municipality=service.get_municipality(session, city), role=Role(role),
-                           actor=CLI_ACTOR)  # fmt: skip
+        service.grant_role(
+            session,
+            user=u,
+            municipality=service.get_municipality(session, city),
+            role=Role(role),
+            actor=CLI_ACTOR,
+        )
         click.echo(f"{u.email} ist jetzt {Role(role).label} in {city}.")
 
 
@@ -171,8 +182,13 @@ def user_revoke(email: str, city: str, role: str) -> None:
 
     with _session(get_settings()) as session:
         u = service.get_user_by_email(session, email)
-        service.revoke_role(session, user=u, municipality=service.get_municipality(session, city), role=Role(role),
-                            actor=CLI_ACTOR)  # fmt: skip
+        service.revoke_role(
+            session,
+            user=u,
+            municipality=service.get_municipality(session, city),
+            role=Role(role),
+            actor=CLI_ACTOR,
+        )
         click.echo(f"Rolle {role} von {u.email} in {city} entzogen.")
 
 
@@ -185,8 +201,9 @@ def user_token(email: str, name: str, days: int) -> None:
     from kikz.tenancy import service
 
     with _session(get_settings()) as session:
-        secret, _ = service.create_api_token(session, user=service.get_user_by_email(session, email), name=name,
-                                             valid_days=days)  # fmt: skip
+        secret, _ = service.create_api_token(
+            session, user=service.get_user_by_email(session, email), name=name, valid_days=days
+        )
         click.echo(secret)
 
 
@@ -199,8 +216,13 @@ def import_() -> None:
 @click.argument("source")
 @click.option("--city", required=True, help="Kommune, der die Datensätze zugeordnet werden.")
 @click.option("--name", default=None, help="Name der Harvest-Quelle (Standard: die Quelle selbst).")
-@click.option("--protection-class", "protection_class", default=ProtectionClass.OEFFENTLICH.value,
-              type=click.Choice([c.value for c in ProtectionClass]), show_default=True)  # fmt: skip
+@click.option(
+    "--protection-class",
+    "protection_class",
+    default=ProtectionClass.OEFFENTLICH.value,
+    type=click.Choice([c.value for c in ProtectionClass]),
+    show_default=True,
+)
 def import_dcat(source: str, city: str, name: str | None, protection_class: str) -> None:
     """DCAT-AP(.de)-Katalog aus Datei oder URL übernehmen; wiederholbar, entfernt verschwundene Datensätze."""
     from kikz.catalog.dcat import harvest
@@ -208,9 +230,13 @@ def import_dcat(source: str, city: str, name: str | None, protection_class: str)
     settings = get_settings()
     with _session(settings) as session:
         report = harvest.harvest_from(
-            session, source=source, city=city, name=name or source,
-            protection_class=ProtectionClass(protection_class), actor=CLI_ACTOR,
-        )  # fmt: skip
+            session,
+            source=source,
+            city=city,
+            name=name or source,
+            protection_class=ProtectionClass(protection_class),
+            actor=CLI_ACTOR,
+        )
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
 
 
@@ -227,9 +253,15 @@ def import_file(path: Path, dataset_name: str, title: str) -> None:
     with _session(settings) as session, path.open("rb") as stream:
         dataset = service.get_dataset(session, principal=CLI_ACTOR, key=dataset_name)
         dist = service.add_file_distribution(
-            session, principal=CLI_ACTOR, dataset=dataset, store=FileStore(settings.files_dir),
-            filename=path.name, stream=stream, max_bytes=settings.max_upload_bytes, title=title,
-        )  # fmt: skip
+            session,
+            principal=CLI_ACTOR,
+            dataset=dataset,
+            store=FileStore(settings.files_dir),
+            filename=path.name,
+            stream=stream,
+            max_bytes=settings.max_upload_bytes,
+            title=title,
+        )
         click.echo(f"{path.name} gespeichert: {dist.format}, {dist.byte_size} Bytes, {dist.row_count} Zeilen.")
 
 
@@ -253,11 +285,15 @@ def export_dcat(fmt: str, city: str | None, everything: bool, out: Path | None) 
     with _session(settings) as session:
         target = out.open("wb") if out else sys.stdout.buffer
         try:
-            formats = {"ttl": "turtle", "rdf": "xml", "jsonld": "json-ld"}
+            formats: dict[str, dcat_export.Format] = {"ttl": "turtle", "rdf": "xml", "jsonld": "json-ld"}
             count = dcat_export.export_catalog(
-                session, principal=principal, fmt=formats[fmt], base_url=settings.base_url,  # type: ignore[arg-type]
-                out=target, municipality=city,
-            )  # fmt: skip
+                session,
+                principal=principal,
+                fmt=formats[fmt],
+                base_url=settings.base_url,
+                out=target,
+                municipality=city,
+            )
         finally:
             if out:
                 target.close()

@@ -15,7 +15,6 @@ import logging
 import os
 import socket
 import threading
-
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -168,5 +167,3 @@ def pending_count(session: Session) -> int:
 
 
 __all__ = ["Job", "JobStatus", "WorkerThread", "claim", "enqueue", "run_one", "run_until_empty"]
-
-

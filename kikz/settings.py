@@ -25,7 +25,8 @@ class Settings(BaseSettings):
         "", description="SQLAlchemy URL; empty means SQLite at <data_dir>/kikz.db (the embedded default)."
     )
     secret_key: str = Field(
-        "dev-secret-not-for-production", description="Signs sessions and CSRF tokens; must be set in production."
+        "dev-secret-not-for-production",
+        description="Signs sessions and CSRF tokens; must be set in production.",
     )
     base_url: str = Field(
         "http://127.0.0.1:8000", description="Public address; used for links and the IRIs in DCAT exports."
@@ -46,8 +47,9 @@ class Settings(BaseSettings):
     )
     catalog_page_size: int = Field(100, description="Datasets per page of the DCAT catalogue endpoint.")
     embedded_worker: bool = Field(
-        True, description="Run background jobs in a thread of the web process (embedded default); production "
-        "runs `kikz worker` processes and sets this to false."
+        True,
+        description="Run background jobs in a thread of the web process (embedded default); production "
+        "runs `kikz worker` processes and sets this to false.",
     )
     demo_data: bool = Field(True, description="Load the demo content of the cities into an empty database.")
     governance_overdue_days: int = Field(

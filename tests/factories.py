@@ -38,10 +38,11 @@ def user(
     *,
     roles: dict[str, list[Role]] | None = None,
     superuser: bool = False,
-    password: str = "ein-sicheres-passwort",
+    password: str = "ein-sicheres-passwort",  # noqa: S107 - test fixture
 ) -> User:
-    u = tenancy.create_user(session, email=email, display_name=email.split("@")[0], password=password,
-                            is_superuser=superuser)  # fmt: skip
+    u = tenancy.create_user(
+        session, email=email, display_name=email.split("@")[0], password=password, is_superuser=superuser
+    )
     for slug, held in (roles or {}).items():
         for role in held:
             tenancy.grant_role(session, user=u, municipality=city(session, slug), role=role)

@@ -67,16 +67,10 @@ def test_request_grant_and_expiry(world: World) -> None:
     later = request.requested_until + dt.timedelta(seconds=1)
     assert service.expire_requests(s, now=later) == 1
     assert request.status is AccessRequestStatus.EXPIRED
-    seen_later = select(Dataset.id).where(
-        Dataset.id == intern.id, visible(world.p("gi_staff"), Dataset, now=later)
-    )
+    seen_later = select(Dataset.id).where(Dataset.id == intern.id, visible(world.p("gi_staff"), Dataset, now=later))
     assert s.scalar(seen_later) is None
     actions = list(
-        s.scalars(
-            select(AuditEntry.action)
-            .where(AuditEntry.entity_type == "access_request")
-            .order_by(AuditEntry.id)
-        )
+        s.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "access_request").order_by(AuditEntry.id))
     )
     assert actions == [
         "access_request.create",
@@ -93,12 +87,8 @@ def test_personal_data_needs_the_dpo_and_revocation_ends_access(world: World) ->
     request = _request(world, "ds-melde")
     assert request.required == ["owner", "dpo"]
     service.approve_request(s, principal=world.p("owner"), request_id=request.id)
-    assert request.status is AccessRequestStatus.OPEN and not can_view(
-        s, world.p("gi_staff"), Dataset, melde.id
-    )
-    service.approve_request(
-        s, principal=world.p("dpo"), request_id=request.id, comment="Zweckbindung geprüft"
-    )
+    assert request.status is AccessRequestStatus.OPEN and not can_view(s, world.p("gi_staff"), Dataset, melde.id)
+    service.approve_request(s, principal=world.p("dpo"), request_id=request.id, comment="Zweckbindung geprüft")
     assert can_view(s, world.p("gi_staff"), Dataset, melde.id)
     service.revoke_request(s, principal=world.p("dpo"), request_id=request.id, comment="Projekt beendet")
     assert request.status is AccessRequestStatus.REVOKED
@@ -112,9 +102,7 @@ def test_rejection_and_own_request(world: World) -> None:
         service.approve_request(s, principal=world.p("owner2"), request_id=request.id)
     with pytest.raises(InvalidInput):
         service.reject_request(s, principal=world.p("owner"), request_id=request.id, comment="")
-    service.reject_request(
-        s, principal=world.p("owner"), request_id=request.id, comment="Kein Bedarf erkennbar"
-    )
+    service.reject_request(s, principal=world.p("owner"), request_id=request.id, comment="Kein Bedarf erkennbar")
     assert request.status is AccessRequestStatus.REJECTED and request.grant_id is None
 
 
@@ -154,9 +142,7 @@ def _shape(body: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in body.items() if k not in ("id", "created_at", "dataset")}
 
 
-def test_invisible_and_nonexistent_datasets_get_the_same_answer(
-    world: World, app: FastAPI, session: Session
-) -> None:
+def test_invisible_and_nonexistent_datasets_get_the_same_answer(world: World, app: FastAPI, session: Session) -> None:
     mount(app)
     asker = token_headers(session, world.users["gi_staff"])
     until = (utcnow() + dt.timedelta(days=60)).date().isoformat()
@@ -192,9 +178,7 @@ def test_invisible_and_nonexistent_datasets_get_the_same_answer(
         assert [i["access_request_id"] for i in queue["items"] if i["kind"] == "access_request"] == [
             answers["id-geheim"]["id"]
         ]
-        seen = client.get(
-            f"/api/v1/governance/access-requests/{answers['id-geheim']['id']}", headers=owner
-        ).json()
+        seen = client.get(f"/api/v1/governance/access-requests/{answers['id-geheim']['id']}", headers=owner).json()
         assert seen["dataset_title"] == "Jugendhilfefälle" and seen["required"] == ["owner", "dpo"]
         denied = client.post(
             "/api/v1/governance/access-requests",

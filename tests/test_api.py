@@ -117,19 +117,11 @@ def test_anonymous_search_lists_only_published_public_datasets(client: TestClien
 
 
 def test_search_filters_text_sort_and_paging(client: TestClient, world: World) -> None:
-    assert names(client.get("/api/v1/datasets", params={"city": "giessen"}).json()) == {
-        "baumkataster-giessen"
-    }
+    assert names(client.get("/api/v1/datasets", params={"city": "giessen"}).json()) == {"baumkataster-giessen"}
     assert names(client.get("/api/v1/datasets", params={"theme": "TRAN"}).json()) == {"radverkehr-offenbach"}
-    assert names(client.get("/api/v1/datasets", params={"license": "cc-by/4.0"}).json()) == {
-        "baumkataster-giessen"
-    }
-    assert names(client.get("/api/v1/datasets", params={"q": "Radverkehr"}).json()) == {
-        "radverkehr-offenbach"
-    }
-    assert names(client.get("/api/v1/datasets", params={"tag": "Radverkehr"}).json()) == {
-        "radverkehr-offenbach"
-    }
+    assert names(client.get("/api/v1/datasets", params={"license": "cc-by/4.0"}).json()) == {"baumkataster-giessen"}
+    assert names(client.get("/api/v1/datasets", params={"q": "Radverkehr"}).json()) == {"radverkehr-offenbach"}
+    assert names(client.get("/api/v1/datasets", params={"tag": "Radverkehr"}).json()) == {"radverkehr-offenbach"}
     first = client.get("/api/v1/datasets", params={"sort": "title", "per_page": 1}).json()
     second = client.get("/api/v1/datasets", params={"sort": "title", "per_page": 1, "page": 2}).json()
     assert [first["items"][0]["title"], second["items"][0]["title"]] == [
@@ -217,7 +209,9 @@ def test_anonymous_cannot_write(client: TestClient, world: World) -> None:
     # A cookie-less JSON call has no ambient authority: plain 401. With cookies, CSRF is checked first.
     assert client.post("/api/v1/datasets", json=NEW).status_code == 401
     client.cookies.set(csrf.CSRF_COOKIE, "abc")
-    assert client.post("/api/v1/datasets", json=NEW, data=None, headers={"content-type": "text/plain"}).status_code == 403
+    assert (
+        client.post("/api/v1/datasets", json=NEW, data=None, headers={"content-type": "text/plain"}).status_code == 403
+    )
     client.cookies.set(csrf.CSRF_COOKIE, "abc")
     headers = {csrf.CSRF_HEADER: csrf.token_for("abc", "dev-secret-not-for-production")}
     response = client.post("/api/v1/datasets", json=NEW, headers=headers)
@@ -267,10 +261,7 @@ def test_create_refuses_unknown_license_city_and_duplicates(client: TestClient, 
     assert unknown_license.status_code == 422
     assert "Unbekannte Lizenz 'frei'" in unknown_license.json()["error"]["message"]
     assert (
-        client.post(
-            "/api/v1/datasets", json=NEW | {"municipality": "atlantis"}, headers=world.staff
-        ).status_code
-        == 422
+        client.post("/api/v1/datasets", json=NEW | {"municipality": "atlantis"}, headers=world.staff).status_code == 422
     )
     duplicate_name = client.post("/api/v1/datasets", json=NEW | {"name": "gutachten"}, headers=world.staff)
     assert duplicate_name.status_code == 409
@@ -293,16 +284,10 @@ def test_update_creates_a_version_and_history(client: TestClient, world: World) 
 
 def test_update_permissions(client: TestClient, world: World) -> None:
     body = {"title": "Neuer Titel"}
-    assert (
-        client.patch("/api/v1/datasets/radverkehr-offenbach", json=body, headers=world.staff).status_code
-        == 403
-    )
+    assert client.patch("/api/v1/datasets/radverkehr-offenbach", json=body, headers=world.staff).status_code == 403
     foreign = client.patch("/api/v1/datasets/radverkehr-offenbach", json=body, headers=world.foreign_steward)
     assert foreign.status_code == 403
-    assert (
-        client.patch("/api/v1/datasets/gutachten", json=body, headers=world.foreign_steward).status_code
-        == 404
-    )
+    assert client.patch("/api/v1/datasets/gutachten", json=body, headers=world.foreign_steward).status_code == 404
     assert client.patch("/api/v1/datasets/gutachten", json=body, headers=world.steward).status_code == 200
 
 
@@ -328,9 +313,7 @@ def test_delete(client: TestClient, world: World, session: Session) -> None:
 # --- distributions and downloads -----------------------------------------------------------------------
 
 
-CP1252_CSV = "Zählstelle;Datum;Betrag\nKaiserstraße;01.02.2024;1.234,56\nMarktplatz;02.02.2024;17,5\n".encode(
-    "cp1252"
-)
+CP1252_CSV = "Zählstelle;Datum;Betrag\nKaiserstraße;01.02.2024;1.234,56\nMarktplatz;02.02.2024;17,5\n".encode("cp1252")
 
 
 def _counts(session: Session, dataset: Dataset) -> tuple[int, int, int]:
@@ -366,9 +349,7 @@ def test_upload_cp1252_semicolon_csv_and_download_it(client: TestClient, world: 
     assert download.headers["content-type"].startswith("text/csv")
     assert download.headers["etag"] == f'"{dist["checksum_sha256"]}"'
     assert download.headers["content-disposition"] == "attachment; filename*=utf-8''z%C3%A4hlung.csv"
-    again = client.get(
-        url.removeprefix("http://testserver"), headers={"if-none-match": download.headers["etag"]}
-    )
+    again = client.get(url.removeprefix("http://testserver"), headers={"if-none-match": download.headers["etag"]})
     assert again.status_code == 304
     head = client.head(url.removeprefix("http://testserver"))
     assert (head.status_code, head.headers["content-length"], head.content) == (
@@ -381,9 +362,7 @@ def test_upload_cp1252_semicolon_csv_and_download_it(client: TestClient, world: 
     assert [d["identifier"] for d in dataset["distributions"]] == [dist["identifier"]]
 
 
-def test_upload_too_large_is_refused_and_leaves_nothing(
-    settings: Settings, world: World, session: Session
-) -> None:
+def test_upload_too_large_is_refused_and_leaves_nothing(settings: Settings, world: World, session: Session) -> None:
     small = settings.model_copy(update={"max_upload_bytes": 100})
     with TestClient(create_app(small)) as client:
         before = _counts(session, world.public)
@@ -479,8 +458,7 @@ def test_link_distribution(client: TestClient, world: World) -> None:
 def test_municipalities_count_what_the_caller_sees(client: TestClient, world: World) -> None:
     anonymous = {m["slug"]: m["dataset_count"] for m in client.get("/api/v1/municipalities").json()}
     steward = {
-        m["slug"]: m["dataset_count"]
-        for m in client.get("/api/v1/municipalities", headers=world.steward).json()
+        m["slug"]: m["dataset_count"] for m in client.get("/api/v1/municipalities", headers=world.steward).json()
     }
     assert anonymous == {"offenbach": 1, "giessen": 1}
     assert steward == {"offenbach": 3, "giessen": 1}

@@ -42,9 +42,7 @@ def model() -> CategoryModel:
 def steward(session: Session, city: str = "offenbach") -> Principal:
     email = f"steward@{city}.de"
     existing = session.scalars(select(User).where(User.email == email)).first()
-    return principal_for(
-        session, existing or factories.user(session, email, roles={city: [Role.DATA_STEWARD]})
-    )
+    return principal_for(session, existing or factories.user(session, email, roles={city: [Role.DATA_STEWARD]}))
 
 
 def with_columns(session: Session, dataset: Dataset, *names: str) -> Dataset:
@@ -52,9 +50,7 @@ def with_columns(session: Session, dataset: Dataset, *names: str) -> Dataset:
     from kikz.catalog.models import Distribution
 
     dataset.distributions.append(
-        Distribution(
-            identifier=f"{dataset.identifier}-csv", format="CSV", columns=[{"name": n} for n in names]
-        )
+        Distribution(identifier=f"{dataset.identifier}-csv", format="CSV", columns=[{"name": n} for n in names])
     )
     session.flush()
     return dataset
@@ -302,9 +298,7 @@ def test_hvd_category_goes_into_the_dcat_export(session: Session, model: Categor
     assert hvd_ds.hvd_category == "" and service.hvd_category_of(hvd_ds) is None
 
 
-def test_a_correction_changes_the_suggestion_for_a_similar_new_dataset(
-    session: Session, model: CategoryModel
-) -> None:
+def test_a_correction_changes_the_suggestion_for_a_similar_new_dataset(session: Session, model: CategoryModel) -> None:
     first = factories.dataset(
         session,
         title="Radverkehrszählung Innenstadt",
@@ -316,9 +310,7 @@ def test_a_correction_changes_the_suggestion_for_a_similar_new_dataset(
         title="Radverkehrszählung Nordstadt",
         description="Stündliche Zählwerte der Radverkehrszählstellen in der Nordstadt.",
     )
-    unrelated = factories.dataset(
-        session, title="Haushaltsplan 2024", description="Der Haushaltsplan der Stadt."
-    )
+    unrelated = factories.dataset(session, title="Haushaltsplan 2024", description="Der Haushaltsplan der Stadt.")
     chosen = "Verkehr - Radverkehr - Messung"
     before = service.suggest(session, dataset=later, model=model)
     unrelated_before = service.suggest(session, dataset=unrelated, model=model)
@@ -366,21 +358,15 @@ def test_bad_values_are_refused_with_a_german_message_and_nothing_written(
 
 def test_only_stewards_of_the_dataset_may_decide(session: Session, model: CategoryModel) -> None:
     ds = factories.dataset(session)
-    editor = principal_for(
-        session, factories.user(session, "staff@offenbach.de", roles={"offenbach": [Role.STAFF]})
-    )
+    editor = principal_for(session, factories.user(session, "staff@offenbach.de", roles={"offenbach": [Role.STAFF]}))
     foreign = steward(session, "giessen")
     with pytest.raises(PermissionDenied):
         service.decide(session, principal=editor, dataset=ds, field="mdk_thema", value="Verkehr", model=model)
     with pytest.raises(PermissionDenied):
-        service.decide(
-            session, principal=foreign, dataset=ds, field="mdk_thema", value="Verkehr", model=model
-        )
+        service.decide(session, principal=foreign, dataset=ds, field="mdk_thema", value="Verkehr", model=model)
     secret = factories.dataset(session, protection_class=ProtectionClass.VERTRAULICH)
     with pytest.raises(NotFound):
-        service.decide(
-            session, principal=foreign, dataset=secret, field="mdk_thema", value="Verkehr", model=model
-        )
+        service.decide(session, principal=foreign, dataset=secret, field="mdk_thema", value="Verkehr", model=model)
     assert session.scalars(select(CategoryDecision)).all() == []
 
 

@@ -47,9 +47,7 @@ def catalogue(session: Session, settings: Settings) -> Catalogue:
         contact_email="verkehr@offenbach.de",
         accrual_periodicity="DAILY",
     )
-    steward = principal_for(
-        session, f.user(session, "st@offenbach.de", roles={"offenbach": [Role.DATA_STEWARD]})
-    )
+    steward = principal_for(session, f.user(session, "st@offenbach.de", roles={"offenbach": [Role.DATA_STEWARD]}))
     catalog.add_file_distribution(
         session,
         principal=steward,
@@ -139,9 +137,7 @@ def test_package_show_has_the_ckan_shape(client: TestClient, catalogue: Catalogu
         "type": "organization",
     }
     assert pkg["owner_org"] == "offenbach"
-    assert [(g["name"], g["title"], g["display_name"]) for g in pkg["groups"]] == [
-        ("tran", "Verkehr", "Verkehr")
-    ]
+    assert [(g["name"], g["title"], g["display_name"]) for g in pkg["groups"]] == [("tran", "Verkehr", "Verkehr")]
     assert [t["name"] for t in pkg["tags"]] == ["Radverkehr", "Öffentlicher Verkehr"]
     assert pkg["num_tags"] == 2
     assert (pkg["license_id"], pkg["isopen"]) == ("dl-by-de/2.0", True)
@@ -233,9 +229,7 @@ def test_invalid_token_is_an_authorization_error(client: TestClient, catalogue: 
 def test_package_list_with_paging(client: TestClient, catalogue: Catalogue) -> None:
     assert call(client, "package_list") == ["baumkataster-giessen", "radverkehr-offenbach"]
     assert call(client, "package_list", limit=1, offset=1) == ["radverkehr-offenbach"]
-    assert error(client, "package_list", 409, limit="viele")["limit"] == [
-        "keine ganze Zahl / Invalid integer"
-    ]
+    assert error(client, "package_list", 409, limit="viele")["limit"] == ["keine ganze Zahl / Invalid integer"]
 
 
 def test_organization_list_and_show(client: TestClient, catalogue: Catalogue) -> None:
@@ -327,9 +321,7 @@ def test_package_search_rows_start_and_sort(client: TestClient, catalogue: Catal
     second = call(client, "package_search", sort="title_string asc", rows=1, start=1)
     assert [p["name"] for p in second["results"]] == ["radverkehr-offenbach"]
     newest = call(client, "package_search", sort="metadata_modified desc")["results"]
-    assert [p["metadata_modified"] for p in newest] == sorted(
-        (p["metadata_modified"] for p in newest), reverse=True
-    )
+    assert [p["metadata_modified"] for p in newest] == sorted((p["metadata_modified"] for p in newest), reverse=True)
     counted = call(client, "package_search", rows=0, q="*:*")
     assert (counted["count"], counted["results"]) == (2, [])
     assert call(client, "package_search", rows=5000)["count"] == 2  # capped at 1000 like CKAN, not refused
@@ -374,9 +366,7 @@ def test_post_json_and_legacy_prefix(client: TestClient, catalogue: Catalogue) -
 
 
 def test_bad_requests(client: TestClient) -> None:
-    broken = client.post(
-        f"{API}/package_show", content=b"{kaputt", headers={"content-type": "application/json"}
-    )
+    broken = client.post(f"{API}/package_show", content=b"{kaputt", headers={"content-type": "application/json"})
     assert broken.status_code == 400
     assert broken.json()["error"]["message"].startswith("Bad request - JSON Error")
     unknown = client.get(f"{API}/package_create")

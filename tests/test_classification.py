@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kikz import jobs
 from kikz.catalog import service as catalog
+from kikz.catalog.service import DISTRIBUTION_ADDED
 from kikz.governance import cli
 from kikz.governance.classification import findings_for, propose
 from kikz.governance.detectors import Category, Finding
@@ -51,10 +52,7 @@ def test_direct_identifiers_make_it_vertraulich(tmp_path: Path) -> None:
     assert (proposal.contains_personal_data, proposal.art9) == (True, False)  # type: ignore[attr-defined]
     flagged = {f.column for f in findings if f.confidence >= 0.5 and f.category == Category.PERSONAL}
     assert flagged == {"Vorname", "Nachname", "Geburtsdatum", "Telefon"}
-    assert (
-        "Spalte 'Telefon' enthält in 3 von 3 geprüften Werten gültige Telefonnummern"
-        in proposal.explanation_de
-    )  # type: ignore[attr-defined]
+    assert "Spalte 'Telefon' enthält in 3 von 3 geprüften Werten gültige Telefonnummern" in proposal.explanation_de  # type: ignore[attr-defined]
 
 
 def test_art9_in_person_rows_is_streng_vertraulich(tmp_path: Path) -> None:
@@ -64,9 +62,7 @@ def test_art9_in_person_rows_is_streng_vertraulich(tmp_path: Path) -> None:
 
 
 def test_aggregated_art9_is_not_personal(tmp_path: Path) -> None:
-    content = "Stadtteil;Pflegegrad;Anzahl\n" + "".join(
-        f"Bürgel;Pflegegrad {1 + i % 5};{1 + i}\n" for i in range(10)
-    )
+    content = "Stadtteil;Pflegegrad;Anzahl\n" + "".join(f"Bürgel;Pflegegrad {1 + i % 5};{1 + i}\n" for i in range(10))
     findings, proposal = classify_text(tmp_path, content)
     assert proposal.contains_personal_data is False  # type: ignore[attr-defined]
     assert proposal.protection_class == ProtectionClass.INTERN  # type: ignore[attr-defined]
@@ -81,9 +77,7 @@ def test_traffic_counts_with_street_names_are_public_candidates(tmp_path: Path) 
 
 
 def test_error_never_reads_as_no_personal_data() -> None:
-    error = Finding(
-        "scan_fehler", "Prüfung fehlgeschlagen", None, Category.ERROR, 0, 0, 1.0, message="Datei leer."
-    )
+    error = Finding("scan_fehler", "Prüfung fehlgeschlagen", None, Category.ERROR, 0, 0, 1.0, message="Datei leer.")
     proposal = propose([error])
     assert (proposal.protection_class, proposal.contains_personal_data) == (ProtectionClass.VERTRAULICH, None)
     assert "fehlgeschlagen" in proposal.explanation_de
@@ -102,9 +96,7 @@ def _distribution(session: Session, settings: Settings, content: bytes, filename
     )
 
 
-def test_scan_distribution_records_run_profile_and_masked_findings(
-    session: Session, settings: Settings
-) -> None:
+def test_scan_distribution_records_run_profile_and_masked_findings(session: Session, settings: Settings) -> None:
     dist = _distribution(session, settings, ANTRAEGE.encode("cp1252"))
     store = FileStore(settings.files_dir)
     first = scan_distribution(session, distribution=dist, store=store)
@@ -112,16 +104,12 @@ def test_scan_distribution_records_run_profile_and_masked_findings(
     session.flush()
     assert first.scan.status == ScanStatus.DONE and first.scan.rows_seen == 3
     versions = session.scalars(
-        select(DataProfile.version)
-        .where(DataProfile.distribution_id == dist.id)
-        .order_by(DataProfile.version)
+        select(DataProfile.version).where(DataProfile.distribution_id == dist.id).order_by(DataProfile.version)
     )
     assert list(versions) == [1, 2]
     profile = session.scalars(select(DataProfile).where(DataProfile.scan_id == second.scan.id)).one()
     columns = {c["name"]: c for c in profile.columns}
-    assert (
-        columns["Vorname"]["sample_values"] == [] and columns["Vorname"]["min"] is None
-    )  # personal: no values kept
+    assert columns["Vorname"]["sample_values"] == [] and columns["Vorname"]["min"] is None  # personal: no values kept
     assert columns["Antragsart"]["sample_values"]  # not personal: examples kept
     stored = session.scalars(select(ScanFinding).where(ScanFinding.scan_id == second.scan.id)).all()
     assert {"Schmidt", "Anna", "2345678"}.isdisjoint({w for f in stored for w in f.example_masked.split()})
@@ -135,21 +123,18 @@ def test_unreadable_upload_is_a_failed_scan_not_no_pii(session: Session, setting
     result = scan_distribution(session, distribution=dist, store=FileStore(settings.files_dir))
     assert result.scan.status == ScanStatus.FAILED and result.scan.error
     assert result.proposal.contains_personal_data is None
-    assert session.scalars(
-        select(ScanFinding.category).where(ScanFinding.scan_id == result.scan.id)
-    ).all() == ["error"]
+    assert session.scalars(select(ScanFinding.category).where(ScanFinding.scan_id == result.scan.id)).all() == ["error"]
 
 
-def test_background_job_scans_after_commit(
-    session_factory: sessionmaker[Session], settings: Settings
-) -> None:
+def test_background_job_scans_after_commit(session_factory: sessionmaker[Session], settings: Settings) -> None:
     with session_factory.begin() as session:
         dist = _distribution(session, settings, ZAEHLUNG.encode("cp1252"), "zaehlung.csv")
         job = enqueue_scan(session, dist)
         assert (job.kind, job.payload) == (SCAN_JOB, {"distribution_id": dist.id})
         dist_id = dist.id
-    ran = jobs.run_until_empty(session_factory, {SCAN_JOB: scan_handler(FileStore(settings.files_dir))})
-    assert ran == 1
+    handlers = {SCAN_JOB: scan_handler(FileStore(settings.files_dir)), DISTRIBUTION_ADDED: lambda s, p: None}
+    ran = jobs.run_until_empty(session_factory, handlers)
+    assert ran == 2  # the upload's own "distribution added" job and the scan
     with session_factory() as session:
         scan = session.scalars(select(ScanRun).where(ScanRun.distribution_id == dist_id)).one()
         assert scan.status == ScanStatus.DONE

@@ -37,7 +37,16 @@ def run(settings: Settings, engine, monkeypatch: pytest.MonkeyPatch):  # type: i
 def test_user_lifecycle(run, session: Session) -> None:  # type: ignore[no-untyped-def]
     f.city(session, "offenbach")
     session.commit()
-    run("user", "create", "--email", "Anna@Offenbach.de", "--name", "Anna", "--password", "ein-langes-passwort")
+    run(
+        "user",
+        "create",
+        "--email",
+        "Anna@Offenbach.de",
+        "--name",
+        "Anna",
+        "--password",
+        "ein-langes-passwort",
+    )
     run("user", "grant", "--email", "anna@offenbach.de", "--city", "offenbach", "--role", "data_steward")
     token = run("user", "token", "--email", "anna@offenbach.de").strip()
     session.expire_all()
@@ -47,8 +56,9 @@ def test_user_lifecycle(run, session: Session) -> None:  # type: ignore[no-untyp
 
 
 def test_errors_are_reported_without_traceback(run) -> None:  # type: ignore[no-untyped-def]
-    result = run.runner.invoke(cli.main, ["user", "grant", "--email", "x@y.de", "--city", "nirgendwo",
-                                          "--role", "staff"])  # fmt: skip
+    result = run.runner.invoke(
+        cli.main, ["user", "grant", "--email", "x@y.de", "--city", "nirgendwo", "--role", "staff"]
+    )
     assert result.exit_code == 2
     assert "Fehler:" in result.output and "Traceback" not in result.output
 

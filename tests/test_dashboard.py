@@ -39,9 +39,7 @@ def test_counts_follow_the_callers_visibility(world: World) -> None:
         "offenbach": (2, 1, 1, 0, 1, 5, 1, 1),
         "giessen": (1, 0, 0, 0, 0, 1, 1, 1),
     }
-    assert (
-        ob_board.cities[1].open_data_share == 0.2
-    )  # Offenbach: 1 of 5 (cities sorted by name: Gießen first)
+    assert ob_board.cities[1].open_data_share == 0.2  # Offenbach: 1 of 5 (cities sorted by name: Gießen first)
     assert ob_board.themes == {"TRAN": 2, "ECON": 1, "ENVI": 1, "-": 2}
     gi_board = dashboards.dashboard(s, principal=world.p("gi_board"), overdue_days=14)
     assert _inventory(gi_board) == {
@@ -69,9 +67,7 @@ def test_quality_bands_and_hvd_coverage(world: World) -> None:
     )
     s.flush()
     board = dashboards.dashboard(s, principal=world.p("board"), overdue_days=14)
-    assert (
-        board.quality_bands == {"good": 1, "sufficient": 1, "nicht bewertet": 4} and board.quality_available
-    )
+    assert board.quality_bands == {"good": 1, "sufficient": 1, "nicht bewertet": 4} and board.quality_available
     assert board.hvd.by_category == {
         "c_b79e35eb": {"total": 2, "open": 1},
         "c_e1da4e07": {"total": 1, "open": 0},
@@ -100,9 +96,7 @@ def test_open_and_overdue_work(world: World) -> None:
     )
     now = dashboards.dashboard(s, principal=world.p("board"), overdue_days=14)
     assert (now.work.open_proposals, now.work.open_access_requests, now.work.overdue_proposals) == (1, 1, 0)
-    later = dashboards.dashboard(
-        s, principal=world.p("board"), overdue_days=14, now=utcnow() + dt.timedelta(days=15)
-    )
+    later = dashboards.dashboard(s, principal=world.p("board"), overdue_days=14, now=utcnow() + dt.timedelta(days=15))
     assert (
         later.work.overdue_proposals,
         later.work.overdue_access_requests,

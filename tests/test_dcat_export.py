@@ -72,28 +72,44 @@ def catalogue(session: Session, tmp_path: Path) -> dict[str, Dataset]:
     store = FileStore(tmp_path / "files")
     csv = "datum;zaehlstelle;anzahl\n2024-01-01;Kaiserstraße;125\n2024-01-02;Kaiserstraße;98\n".encode()
     service.add_file_distribution(
-        session, principal=admin, dataset=full, store=store, filename="zählung 2024.csv",
-        stream=io.BytesIO(csv), max_bytes=10_000, title="Zählwerte 2024",
-    )  # fmt: skip
-    service.add_link_distribution(
-        session, principal=admin, dataset=full, access_url="https://api.offenbach.de/rad?von=2024&bis=2025",
-        title="Live-Schnittstelle", fmt="JSON", download_url="https://api.offenbach.de/rad.json",
-    )  # fmt: skip
-    service.add_link_distribution(
-        session, principal=admin, dataset=full, access_url="https://www.offenbach.de/rad.pdf",
-        license_id="cc-zero",
-    )  # fmt: skip
-    minimal = factories.dataset(
-        session, municipality="giessen", title="Mindestangaben", description="Nur Pflicht."
+        session,
+        principal=admin,
+        dataset=full,
+        store=store,
+        filename="zählung 2024.csv",
+        stream=io.BytesIO(csv),
+        max_bytes=10_000,
+        title="Zählwerte 2024",
     )
     service.add_link_distribution(
-        session, principal=admin, dataset=minimal, access_url="https://www.giessen.de/daten"
-    )  # fmt: skip
+        session,
+        principal=admin,
+        dataset=full,
+        access_url="https://api.offenbach.de/rad?von=2024&bis=2025",
+        title="Live-Schnittstelle",
+        fmt="JSON",
+        download_url="https://api.offenbach.de/rad.json",
+    )
+    service.add_link_distribution(
+        session,
+        principal=admin,
+        dataset=full,
+        access_url="https://www.offenbach.de/rad.pdf",
+        license_id="cc-zero",
+    )
+    minimal = factories.dataset(session, municipality="giessen", title="Mindestangaben", description="Nur Pflicht.")
+    service.add_link_distribution(session, principal=admin, dataset=minimal, access_url="https://www.giessen.de/daten")
     partner = factories.dataset(
-        session, municipality="marburg", title="Haushalt Marburg", description=AWKWARD,
-        keywords=["Haus\"halt"], license_id="cc-by/4.0", temporal_end=dt.date(2023, 12, 31),
-        accrual_periodicity="ANNUAL", landing_page="kein-link",
-    )  # fmt: skip
+        session,
+        municipality="marburg",
+        title="Haushalt Marburg",
+        description=AWKWARD,
+        keywords=['Haus"halt'],
+        license_id="cc-by/4.0",
+        temporal_end=dt.date(2023, 12, 31),
+        accrual_periodicity="ANNUAL",
+        landing_page="kein-link",
+    )
     intern = factories.dataset(session, title="Interne Planung", protection_class=ProtectionClass.INTERN)
     draft = factories.dataset(session, title="Entwurf", status=DatasetStatus.DRAFT)
     closed = factories.dataset(session, title="Vertraulich", protection_class=ProtectionClass.VERTRAULICH)
@@ -119,9 +135,7 @@ def test_export_of_a_realistic_catalogue_conforms_to_dcat_ap_de(session: Session
 
 
 def test_export_for_staff_with_intern_datasets_conforms(session: Session, catalogue: dict) -> None:
-    staff = principal_for(
-        session, factories.user(session, "team@offenbach.de", roles={"offenbach": [Role.STAFF]})
-    )
+    staff = principal_for(session, factories.user(session, "team@offenbach.de", roles={"offenbach": [Role.STAFF]}))
     graph = graph_of(export(session, principal=staff))
     report = shacl.validate(graph)
     assert report.conforms, report.summary()
@@ -176,18 +190,14 @@ def test_every_field_is_mapped(session: Session, catalogue: dict) -> None:
 
 def test_distributions_stored_files_and_links(session: Session, catalogue: dict) -> None:
     g = graph_of(export(session))
-    dists = {
-        str(g.value(d, DCTERMS.title)): d for d in g.objects(ds_iri(catalogue["full"]), DCAT.distribution)
-    }
+    dists = {str(g.value(d, DCTERMS.title)): d for d in g.objects(ds_iri(catalogue["full"]), DCAT.distribution)}
     stored_row = next(d for d in catalogue["full"].distributions if d.checksum_sha256)
     stored = dists["Zählwerte 2024"]
     url = rdflib.URIRef(f"{BASE}/dateien/{stored_row.identifier}/z%C3%A4hlung%202024.csv")
     assert g.value(stored, DCAT.downloadURL) == url
     assert g.value(stored, DCAT.accessURL) == url
     assert str(g.value(stored, DCTERMS.format)).endswith("/file-type/CSV")
-    assert g.value(stored, DCAT.mediaType) == rdflib.URIRef(
-        "https://www.iana.org/assignments/media-types/text/csv"
-    )
+    assert g.value(stored, DCAT.mediaType) == rdflib.URIRef("https://www.iana.org/assignments/media-types/text/csv")
     assert int(str(g.value(stored, DCAT.byteSize))) == stored_row.byte_size
     checksum = g.value(stored, SPDX.checksum)
     assert str(g.value(checksum, SPDX.checksumValue)) == stored_row.checksum_sha256

@@ -239,9 +239,7 @@ def test_invalid_input_writes_nothing(session: Session) -> None:
     assert set(harvested(session, source)) == {BAEUME, KITAS, LAERM}  # nothing deleted either
 
 
-def test_a_failure_midway_leaves_nothing_half_written(
-    session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failure_midway_leaves_nothing_half_written(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     source = make_source(session)
     session.commit()
     calls = {"n": 0}
@@ -263,9 +261,7 @@ def test_a_failure_midway_leaves_nothing_half_written(
 
 def test_harvesting_needs_the_right_role(session: Session) -> None:
     source = make_source(session)
-    staff = principal_for(
-        session, factories.user(session, "s@offenbach.de", roles={"offenbach": [Role.STAFF]})
-    )
+    staff = principal_for(session, factories.user(session, "s@offenbach.de", roles={"offenbach": [Role.STAFF]}))
     with pytest.raises(PermissionDenied):
         run_harvest(session, source=source, data=NEW, actor=staff)
     steward = principal_for(
@@ -286,24 +282,36 @@ def remote(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
     from kikz.app import create_app
 
     settings = Settings(
-        environment="test", data_dir=tmp_path / "remote", demo_data=False, catalog_page_size=2,
+        environment="test",
+        data_dir=tmp_path / "remote",
+        demo_data=False,
+        catalog_page_size=2,
         _env_file=None,
-    )  # fmt: skip
+    )
     settings.data_dir.mkdir(parents=True)
     engine = make_engine(settings.sqlalchemy_url)
     Base.metadata.create_all(engine)
     with make_sessionmaker(engine).begin() as s:
         ensure_reference_data(s)
         first = factories.dataset(
-            s, municipality="giessen", title="Baumkataster Gießen", keywords=["Bäume"], themes=["ENVI"],
-            license_id="dl-by-de/2.0", temporal_start=dt.date(2021, 1, 1), accrual_periodicity="MONTHLY",
-        )  # fmt: skip
+            s,
+            municipality="giessen",
+            title="Baumkataster Gießen",
+            keywords=["Bäume"],
+            themes=["ENVI"],
+            license_id="dl-by-de/2.0",
+            temporal_start=dt.date(2021, 1, 1),
+            accrual_periodicity="MONTHLY",
+        )
         from kikz.catalog import service
 
         service.add_link_distribution(
-            s, principal=factories.admin_principal(s), dataset=first, access_url="https://giessen.de/b.csv",
+            s,
+            principal=factories.admin_principal(s),
+            dataset=first,
+            access_url="https://giessen.de/b.csv",
             fmt="CSV",
-        )  # fmt: skip
+        )
         factories.dataset(s, municipality="giessen", title="Kitas Gießen", license_id="cc-zero")
         factories.dataset(s, municipality="giessen", title="Haushalt Gießen")
         factories.dataset(s, municipality="giessen", title="Intern", protection_class=ProtectionClass.INTERN)
@@ -344,9 +352,7 @@ def test_turtle_source_over_http(session: Session, remote: tuple[str, Settings])
     assert fetch_and_harvest(session, source=source).created == 3
 
 
-def test_unreachable_or_failing_source_is_a_clear_error(
-    session: Session, remote: tuple[str, Settings]
-) -> None:
+def test_unreachable_or_failing_source_is_a_clear_error(session: Session, remote: tuple[str, Settings]) -> None:
     url, _ = remote
     source = make_source(session, url=f"{url}/kommunen/atlantis/catalog.rdf")
     with pytest.raises(InvalidInput, match="HTTP 404"):

@@ -64,9 +64,13 @@ class Demo:
 
 def _settings(tmp: Path, schema: str | None) -> Settings:
     return Settings(
-        environment="test", data_dir=tmp / "var", database_url=database_url(schema), demo_data=False,
-        base_url="http://testserver", _env_file=None,
-    )  # fmt: skip
+        environment="test",
+        data_dir=tmp / "var",
+        database_url=database_url(schema),
+        demo_data=False,
+        base_url="http://testserver",
+        _env_file=None,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -193,9 +197,7 @@ def test_every_file_is_stored_and_described_correctly(demo: Demo, db: Session) -
                 dist = by_name[file.filename]
                 path = demo.store.path_for(dist.checksum_sha256 or "")
                 data = path.read_bytes()
-                assert (
-                    hashlib.sha256(data).hexdigest() == dist.checksum_sha256 and len(data) == dist.byte_size
-                )
+                assert hashlib.sha256(data).hexdigest() == dist.checksum_sha256 and len(data) == dist.byte_size
                 table = build_table(city, spec, file)
                 assert [c["name"] for c in dist.columns] == list(demo_files.expected_columns(table, file.fmt))
                 rows = len(table.nested) if table.nested is not None else len(table.rows)
@@ -234,9 +236,12 @@ def test_personal_data_is_never_public_and_looks_real(demo: Demo, db: Session) -
     assert len(personal) >= 8
     assert all(d.effective_class is not ProtectionClass.OEFFENTLICH for d in personal)
     assert {d.name.split("-", 1)[1] for d in personal} >= {
-        "gewerbeanmeldungen-2024", "buergeranliegen-2024", "personalstammdaten", "kita-anmeldungen-2025",
+        "gewerbeanmeldungen-2024",
+        "buergeranliegen-2024",
+        "personalstammdaten",
+        "kita-anmeldungen-2025",
         "bewohnerparkausweise-2024",
-    }  # fmt: skip
+    }
     staff = db.scalars(select(Dataset).where(Dataset.name == "offenbach-personalstammdaten")).one()
     table = pq.read_table(demo.store.path_for(staff.distributions[0].checksum_sha256 or "")).to_pydict()
     assert all(people.iban_valid(iban) for iban in table["IBAN"])
@@ -270,10 +275,7 @@ def test_points_lie_in_their_district(demo: Demo, db: Session) -> None:
         for feature in collection["features"]:
             geometry = feature["geometry"]
             if geometry["type"] != "Point":
-                assert (
-                    geometry["type"] == "Polygon"
-                    and geometry["coordinates"][0][0] == geometry["coordinates"][0][-1]
-                )
+                assert geometry["type"] == "Polygon" and geometry["coordinates"][0][0] == geometry["coordinates"][0][-1]
                 continue
             lon, lat = geometry["coordinates"]
             assert geo.district_of(city, lat, lon) == feature["properties"]["Stadtteil"], dist.file_name
@@ -305,15 +307,14 @@ def test_demo_accounts_can_log_in(demo: Demo, db: Session) -> None:
     steward = tenancy.get_user_by_email(db, "steward@giessen.kikz.local")
     assert [(m.municipality.slug, m.role) for m in steward.memberships] == [("giessen", Role.DATA_STEWARD)]
     with pytest.raises(tenancy.LoginFailed):
-        tenancy.authenticate(db, email="owner@fulda.kikz.local", password="falsch-falsch", max_failures=5,
-                             lock_seconds=60)  # fmt: skip
+        tenancy.authenticate(
+            db, email="owner@fulda.kikz.local", password="falsch-falsch", max_failures=5, lock_seconds=60
+        )
 
 
 def test_anonymous_sees_exactly_the_published_open_data(db: Session) -> None:
     seen = set(db.scalars(select(Dataset.name).where(visible(ANONYMOUS, Dataset))))
-    expected = {
-        f"{c.slug}-{s.key}" for c in CITIES for s in specs_for(c.slug) if s.protection.published
-    }  # fmt: skip
+    expected = {f"{c.slug}-{s.key}" for c in CITIES for s in specs_for(c.slug) if s.protection.published}
     assert seen == expected
     drafts = db.scalars(select(Dataset).where(Dataset.status == DatasetStatus.DRAFT)).all()
     assert any(d.protection_class is ProtectionClass.OEFFENTLICH for d in drafts), "an open draft is hidden"
@@ -332,9 +333,7 @@ def test_roles_see_what_the_policy_allows(db: Session) -> None:
     assert "offenbach-gewerbeanmeldungen-2024" in seen(demo_email("offenbach", Role.GOVERNANCE_BOARD))
     assert "offenbach-personalstammdaten" not in seen(demo_email("offenbach", Role.GOVERNANCE_BOARD))
     assert "offenbach-personalstammdaten" in seen(demo_email("offenbach", Role.DPO))
-    assert "wetzlar-lichtsignalanlagen" in seen(
-        demo_email("wetzlar", Role.ADMIN)
-    )  # unclassified = vertraulich
+    assert "wetzlar-lichtsignalanlagen" in seen(demo_email("wetzlar", Role.ADMIN))  # unclassified = vertraulich
     assert "wetzlar-lichtsignalanlagen" not in seen(demo_email("wetzlar", Role.STAFF))
 
 
@@ -347,9 +346,7 @@ def test_generated_files_are_deterministic() -> None:
             assert first == again, file.filename
 
 
-def test_production_gets_content_but_no_demo_accounts(
-    tmp_path: Path, session: Session, settings: Settings
-) -> None:
+def test_production_gets_content_but_no_demo_accounts(tmp_path: Path, session: Session, settings: Settings) -> None:
     production = settings.model_copy(update={"environment": "production"})
     summary = load_demo(session, store=FileStore(tmp_path / "files"), settings=production)
     assert summary.users == 0 and summary.datasets >= 48

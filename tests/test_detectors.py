@@ -70,9 +70,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("check", "value", "expected"), CASES, ids=[f"{c.__name__}:{v}" for c, v, _ in CASES]
-)
+@pytest.mark.parametrize(("check", "value", "expected"), CASES, ids=[f"{c.__name__}:{v}" for c, v, _ in CASES])
 def test_value_checks(check, value, expected) -> None:  # type: ignore[no-untyped-def]
     assert check(value) is expected
 
@@ -110,9 +108,7 @@ def test_column_names(header: str, slug: str) -> None:
     assert slug in {f.detector for f in column_names.match(header)}
 
 
-@pytest.mark.parametrize(
-    "header", ["Haltestellenname", "Straßenname", "Name der Zählstelle", "Baumart", "Stadtteil"]
-)
+@pytest.mark.parametrize("header", ["Haltestellenname", "Straßenname", "Name der Zählstelle", "Baumart", "Stadtteil"])
 def test_place_headers_are_not_person_names(header: str) -> None:
     assert "personenname" not in {f.detector for f in column_names.match(header)}
 

@@ -37,11 +37,17 @@ def test_jobs_run_once_and_are_marked_done(session_factory: sessionmaker[Session
     assert jobs.run_until_empty(session_factory, {"audit": _audit_handler}) == 3
     assert jobs.run_until_empty(session_factory, {"audit": _audit_handler}) == 0
     with session_factory() as session:
-        assert sorted(session.scalars(select(AuditEntry.entity_id).where(AuditEntry.action == "job.ran"))) == ["0", "1", "2"]
+        assert sorted(session.scalars(select(AuditEntry.entity_id).where(AuditEntry.action == "job.ran"))) == [
+            "0",
+            "1",
+            "2",
+        ]
         assert set(session.scalars(select(jobs.Job.status))) == {jobs.JobStatus.DONE}
 
 
-def test_failing_job_rolls_back_its_work_and_gives_up_after_max_attempts(session_factory: sessionmaker[Session]) -> None:
+def test_failing_job_rolls_back_its_work_and_gives_up_after_max_attempts(
+    session_factory: sessionmaker[Session],
+) -> None:
     with session_factory.begin() as session:
         jobs.enqueue(session, "fail", {}, max_attempts=2)
     for _ in range(2):
@@ -82,8 +88,14 @@ def test_concurrent_workers_do_not_run_a_job_twice(session_factory: sessionmaker
     with session_factory.begin() as session:
         for n in range(20):
             jobs.enqueue(session, "audit", {"n": n})
-    threads = [threading.Thread(target=jobs.run_until_empty, args=(session_factory, {"audit": _audit_handler}),
-                                kwargs={"worker": f"w{i}"}) for i in range(workers)]  # fmt: skip
+    threads = [
+        threading.Thread(
+            target=jobs.run_until_empty,
+            args=(session_factory, {"audit": _audit_handler}),
+            kwargs={"worker": f"w{i}"},
+        )
+        for i in range(workers)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -46,9 +46,10 @@ def test_login_sets_a_protected_session_cookie_and_rotates_csrf(client: TestClie
     old_csrf = client.cookies.get(csrf.CSRF_COOKIE)
     assert old_csrf
     response = client.post(
-        "/anmelden", data={"email": anna, "password": PASSWORD, "csrf_token": csrf_token(form)},
+        "/anmelden",
+        data={"email": anna, "password": PASSWORD, "csrf_token": csrf_token(form)},
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/verwaltung"
     cookie = _cookie_header(response, SESSION_COOKIE).lower()
@@ -70,9 +71,7 @@ def test_secure_cookie_flag_follows_settings(settings: Settings, engine: Engine,
         assert "secure" in _cookie_header(response, SESSION_COOKIE).lower()
 
 
-def test_wrong_password_shows_message_and_sets_no_session(
-    client: TestClient, anna: str, session: Session
-) -> None:
+def test_wrong_password_shows_message_and_sets_no_session(client: TestClient, anna: str, session: Session) -> None:
     response = login(client, anna, "falsches-passwort")
     assert response.status_code == 401
     assert "E-Mail-Adresse oder Passwort ist falsch." in response.text
@@ -120,9 +119,10 @@ def test_login_without_csrf_token_is_refused(client: TestClient, anna: str) -> N
 def test_login_returns_only_to_local_pages(client: TestClient, anna: str, target: str, expected: str) -> None:
     token = csrf_token(client.get("/anmelden", params={"weiter": target}))
     response = client.post(
-        "/anmelden", data={"email": anna, "password": PASSWORD, "csrf_token": token, "weiter": target},
+        "/anmelden",
+        data={"email": anna, "password": PASSWORD, "csrf_token": token, "weiter": target},
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert response.headers["location"] == expected
 
 
@@ -156,9 +156,7 @@ def test_logout_ends_the_session(client: TestClient, anna: str, session: Session
     assert "Sie sind abgemeldet." in client.get("/?hinweis=abgemeldet").text
 
 
-def test_single_sign_on_button_only_when_configured(
-    client: TestClient, settings: Settings, engine: Engine
-) -> None:
+def test_single_sign_on_button_only_when_configured(client: TestClient, settings: Settings, engine: Engine) -> None:
     assert "/anmelden/oidc" not in client.get("/anmelden").text
     app = create_app(settings.model_copy(update={"oidc_issuer": "https://sso.offenbach.example/realms/kikz"}))
     with TestClient(app) as sso_client:
@@ -166,13 +164,12 @@ def test_single_sign_on_button_only_when_configured(
         assert 'href="/anmelden/oidc"' in text and "Mit Single Sign-on anmelden" in text
 
 
-def test_api_token_is_shown_once_works_and_can_be_revoked(
-    client: TestClient, anna: str, session: Session
-) -> None:
+def test_api_token_is_shown_once_works_and_can_be_revoked(client: TestClient, anna: str, session: Session) -> None:
     login(client, anna)
     page = client.get("/konto")
-    created = client.post("/konto/tokens", data={"csrf_token": csrf_token(page), "token_name": "Dashboard",
-                                                  "valid_days": "90"})  # fmt: skip
+    created = client.post(
+        "/konto/tokens", data={"csrf_token": csrf_token(page), "token_name": "Dashboard", "valid_days": "90"}
+    )
     assert created.status_code == 200
     assert created.headers["cache-control"] == "private, no-store"
     match = re.search(r'id="new-token"[^>]*value="(kikz_[^"]+)"', created.text)
@@ -186,8 +183,9 @@ def test_api_token_is_shown_once_works_and_can_be_revoked(
     assert api.status_code == 200
 
     token_id = session.scalars(select(ApiToken.id)).one()
-    revoked = client.post(f"/konto/tokens/{token_id}/widerrufen", data={"csrf_token": csrf_token(page)},
-                          follow_redirects=False)  # fmt: skip
+    revoked = client.post(
+        f"/konto/tokens/{token_id}/widerrufen", data={"csrf_token": csrf_token(page)}, follow_redirects=False
+    )
     assert revoked.status_code == 303
     session.expire_all()
     assert tenancy.resolve_api_token(session, secret) is None
@@ -205,8 +203,6 @@ def test_token_form_errors_and_foreign_tokens(client: TestClient, anna: str, ses
     assert bad.status_code == 422
     assert 'href="#f-token_name"' in bad.text and 'href="#f-valid_days"' in bad.text
     assert session.scalar(select(func.count()).select_from(ApiToken)) == 1
-    assert (
-        client.post(f"/konto/tokens/{foreign.id}/widerrufen", data={"csrf_token": token}).status_code == 404
-    )
+    assert client.post(f"/konto/tokens/{foreign.id}/widerrufen", data={"csrf_token": token}).status_code == 404
     session.expire_all()
     assert session.get(ApiToken, foreign.id).revoked_at is None  # type: ignore[union-attr]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
@@ -24,8 +24,12 @@ def test_upgrade_matches_models_and_downgrade_cleans_up(settings: Settings) -> N
         assert diff == [], f"models and migrations differ: {diff}"
         assert migrate.current_revision(engine) is not None
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO audit_entry (at, actor_label, action, entity_type, entity_id) "
-                              "VALUES (CURRENT_TIMESTAMP, 'test', 'probe', 'x', '1')"))  # fmt: skip
+            conn.execute(
+                text(
+                    "INSERT INTO audit_entry (at, actor_label, action, entity_type, entity_id) "
+                    "VALUES (CURRENT_TIMESTAMP, 'test', 'probe', 'x', '1')"
+                )
+            )
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text("DELETE FROM audit_entry"))
         migrate.downgrade(engine, "base")

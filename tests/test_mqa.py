@@ -62,9 +62,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield client
 
 
-def add_csv(
-    session: Session, store: FileStore, ds: Dataset, data: bytes = CSV, name: str = "werte.csv"
-) -> None:
+def add_csv(session: Session, store: FileStore, ds: Dataset, data: bytes = CSV, name: str = "werte.csv") -> None:
     catalog.add_file_distribution(
         session,
         principal=factories.admin_principal(session),
@@ -223,9 +221,7 @@ def test_shacl_findings_go_to_the_dataset_they_concern(session: Session) -> None
 def test_graph_is_the_dcat_export_of_the_dataset(session: Session) -> None:
     ds = factories.dataset(session, **FULL)
     g = dataset_graph(session, ds)
-    keywords = {
-        str(k) for k in g.graph.objects(g.subject, rdflib.URIRef("http://www.w3.org/ns/dcat#keyword"))
-    }
+    keywords = {str(k) for k in g.graph.objects(g.subject, rdflib.URIRef("http://www.w3.org/ns/dcat#keyword"))}
     assert keywords == {"Radverkehr", "Zählung"}
 
 
@@ -258,14 +254,10 @@ def test_catalogue_score_is_weight_times_share_passing(session: Session, store: 
     assert result.score == pytest.approx(sum(r.score for r in singles) / 4, abs=0.1)
     assert result.band == mqa.band_for(result.score)
     assert sum(result.bands.values()) == 4
-    assert result.bands == {
-        b: sum(r.band == b for r in singles) for b in ("excellent", "good", "sufficient", "bad")
-    }
+    assert result.bands == {b: sum(r.band == b for r in singles) for b in ("excellent", "good", "sufficient", "bad")}
     assert singles[3].band == "bad" and result.bands["bad"] == 1
     assert "öffentlich" in result.scope_de
-    stored = session.scalars(
-        select(CatalogueMqaRecord).where(CatalogueMqaRecord.municipality_id == city.id)
-    ).one()
+    stored = session.scalars(select(CatalogueMqaRecord).where(CatalogueMqaRecord.municipality_id == city.id)).one()
     assert (stored.score, stored.dataset_count) == (result.score, 4)
 
 
@@ -336,9 +328,7 @@ def test_link_check_job_records_results_and_rescoring_uses_them(
     assert "HTTP 404" in bad_result["access_url"].reason_de
     # the job re-scored the named dataset with what it found
     latest = session.scalars(
-        select(DatasetMqaRecord)
-        .where(DatasetMqaRecord.dataset_id == good.id)
-        .order_by(DatasetMqaRecord.id.desc())
+        select(DatasetMqaRecord).where(DatasetMqaRecord.dataset_id == good.id).order_by(DatasetMqaRecord.id.desc())
     ).first()
     assert latest is not None and latest.score == 405 - 5  # a link has no byte size
 
@@ -409,9 +399,7 @@ def assert_accessible(html: str) -> None:
 def test_dataset_quality_api_and_page(session: Session, store: FileStore, client: TestClient) -> None:
     public = factories.dataset(session, title="Offene Zählung", **FULL)
     add_csv(session, store, public)
-    secret = factories.dataset(
-        session, title="Vertrauliche Liste", protection_class=ProtectionClass.VERTRAULICH
-    )
+    secret = factories.dataset(session, title="Vertrauliche Liste", protection_class=ProtectionClass.VERTRAULICH)
     session.commit()
     answer = client.get(f"/api/v1/datasets/{public.name}/quality")
     assert answer.status_code == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 import pytest
 from fastapi import FastAPI, Form
@@ -33,16 +33,24 @@ class FakeProvider:
         self.key = RSAKey.generate_key(2048, parameters={"kid": "test-key", "use": "sig"})
         self.codes: dict[str, dict[str, str]] = {}
         self.issuer = ""
-        self.claims = {"sub": "kc-4711", "email": "m.mustermann@offenbach.de", "email_verified": True,
-                       "name": "Maria Mustermann"}  # fmt: skip
+        self.claims = {
+            "sub": "kc-4711",
+            "email": "m.mustermann@offenbach.de",
+            "email_verified": True,
+            "name": "Maria Mustermann",
+        }
         self.audience = CLIENT_ID
         self.app = FastAPI()
         app = self.app
 
         @app.get("/.well-known/openid-configuration")
         def discovery() -> dict[str, str]:
-            return {"issuer": self.issuer, "authorization_endpoint": f"{self.issuer}/auth",
-                    "token_endpoint": f"{self.issuer}/token", "jwks_uri": f"{self.issuer}/certs"}  # fmt: skip
+            return {
+                "issuer": self.issuer,
+                "authorization_endpoint": f"{self.issuer}/auth",
+                "token_endpoint": f"{self.issuer}/token",
+                "jwks_uri": f"{self.issuer}/certs",
+            }
 
         @app.get("/auth")
         def authorize(redirect_uri: str, state: str, nonce: str, client_id: str) -> RedirectResponse:
@@ -56,8 +64,14 @@ class FakeProvider:
             assert code_verifier
             data = self.codes.pop(code)
             now = int(time.time())
-            claims = {**self.claims, "iss": self.issuer, "aud": self.audience, "iat": now, "exp": now + 300,
-                      "nonce": data["nonce"]}  # fmt: skip
+            claims = {
+                **self.claims,
+                "iss": self.issuer,
+                "aud": self.audience,
+                "iat": now,
+                "exp": now + 300,
+                "nonce": data["nonce"],
+            }
             id_token = jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, self.key)
             return {"access_token": "x", "token_type": "Bearer", "id_token": id_token}
 
@@ -75,8 +89,14 @@ def provider() -> Iterator[FakeProvider]:
 
 
 def _login(settings: Settings, provider: FakeProvider) -> tuple[TestClient, object]:
-    oidc_settings = settings.model_copy(update={"oidc_issuer": provider.issuer, "oidc_client_id": CLIENT_ID,
-                                                "oidc_client_secret": "s3cret", "oidc_default_municipality": "offenbach"})  # fmt: skip
+    oidc_settings = settings.model_copy(
+        update={
+            "oidc_issuer": provider.issuer,
+            "oidc_client_id": CLIENT_ID,
+            "oidc_client_secret": "s3cret",
+            "oidc_default_municipality": "offenbach",
+        }
+    )
     client = TestClient(create_app(oidc_settings))
     start = client.get("/anmelden/oidc", follow_redirects=False)
     assert start.status_code == 302

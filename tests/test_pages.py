@@ -30,14 +30,18 @@ def settings(settings: Settings) -> Settings:
 @pytest.fixture
 def world(session: Session) -> dict[str, str]:
     """Public, confidential, unclassified and internal datasets, a data steward and a plain staff user."""
-    f.dataset(session, title="Radverkehrszählung Innenstadt", themes=["TRAN"], license_id="dl-by-de/2.0",
-              keywords=["Fahrrad"], identifier="ob-rad-2024")  # fmt: skip
+    f.dataset(
+        session,
+        title="Radverkehrszählung Innenstadt",
+        themes=["TRAN"],
+        license_id="dl-by-de/2.0",
+        keywords=["Fahrrad"],
+        identifier="ob-rad-2024",
+    )
     f.dataset(session, title="Parkhausbelegung", themes=["TRAN"], license_id="dl-zero-de/2.0")
     f.dataset(session, title="Luftmessstationen", themes=["ENVI"], license_id="dl-by-de/2.0")
     f.dataset(session, municipality="giessen", title="Haushaltsplan Gießen", themes=["ECON"])
-    f.dataset(
-        session, title="Personalakten Bauamt", themes=["TRAN"], protection_class=ProtectionClass.VERTRAULICH
-    )
+    f.dataset(session, title="Personalakten Bauamt", themes=["TRAN"], protection_class=ProtectionClass.VERTRAULICH)
     f.dataset(session, title="Unklare Meldedaten", themes=["TRAN"], protection_class=None)
     f.dataset(session, title="Interne Baustellenplanung", protection_class=ProtectionClass.INTERN)
     f.user(session, "steward@offenbach.de", roles={"offenbach": [Role.DATA_STEWARD]})
@@ -53,10 +57,19 @@ def _dataset_name(session: Session, title: str) -> str:
 
 
 PUBLIC_PAGES = [
-    "/", "/datensaetze", "/datensaetze?q=Rad", "/datensaetze?thema=TRAN&kommune=offenbach&sortierung=title",
-    "/kommunen/offenbach", "/impressum", "/datenschutz", "/barrierefreiheit", "/leichte-sprache",
-    "/schnittstellen", "/?lang=en", "/datensaetze?lang=en",
-]  # fmt: skip
+    "/",
+    "/datensaetze",
+    "/datensaetze?q=Rad",
+    "/datensaetze?thema=TRAN&kommune=offenbach&sortierung=title",
+    "/kommunen/offenbach",
+    "/impressum",
+    "/datenschutz",
+    "/barrierefreiheit",
+    "/leichte-sprache",
+    "/schnittstellen",
+    "/?lang=en",
+    "/datensaetze?lang=en",
+]
 STAFF_PAGES = ["/verwaltung", "/verwaltung/datensaetze/neu", "/konto"]
 
 
@@ -85,9 +98,7 @@ def test_public_pages_render_accessibly_for_anonymous(client: TestClient, world:
 
 def test_every_page_renders_for_staff(client: TestClient, world: dict, session: Session) -> None:
     assert login(client, world["steward"]).status_code == 303
-    own = [
-        f"/datensaetze/{_dataset_name(session, t)}" for t in ("Unklare Meldedaten", "Personalakten Bauamt")
-    ]
+    own = [f"/datensaetze/{_dataset_name(session, t)}" for t in ("Unklare Meldedaten", "Personalakten Bauamt")]
     edit = f"/verwaltung/datensaetze/{_dataset_name(session, 'Parkhausbelegung')}/bearbeiten"
     for url in [*PUBLIC_PAGES, *STAFF_PAGES, *own, edit]:
         response = client.get(url)
@@ -167,15 +178,11 @@ def test_protected_dataset_is_never_shown_to_anonymous(
 
 def test_start_page_counts_only_visible_datasets(client: TestClient, world: dict) -> None:
     anonymous = client.get("/").text
-    assert re.search(
-        r"Offenbach am Main</a></th>\s*<td>Mitgliedsstadt</td>\s*<td class=\"num\">3</td>", anonymous
-    )
+    assert re.search(r"Offenbach am Main</a></th>\s*<td>Mitgliedsstadt</td>\s*<td class=\"num\">3</td>", anonymous)
     login(client, world["steward"])
     steward = client.get("/").text
     # the steward also sees the internal, the confidential and the unclassified dataset of the own city
-    assert re.search(
-        r"Offenbach am Main</a></th>\s*<td>Mitgliedsstadt</td>\s*<td class=\"num\">6</td>", steward
-    )
+    assert re.search(r"Offenbach am Main</a></th>\s*<td>Mitgliedsstadt</td>\s*<td class=\"num\">6</td>", steward)
 
 
 def test_unknown_city_is_404(client: TestClient, world: dict) -> None:
@@ -187,22 +194,24 @@ def test_unknown_city_is_404(client: TestClient, world: dict) -> None:
 def _new_dataset_form(client: TestClient, **fields: str | list[str]) -> dict[str, str | list[str]]:
     token = csrf_token(client.get("/verwaltung/datensaetze/neu"))
     data: dict[str, str | list[str]] = {
-        "csrf_token": token, "municipality": "offenbach", "title": "Baumkataster Offenbach",
-        "description": "Alle Straßenbäume mit Art und Pflanzjahr.", "keywords": "Bäume, Grünflächen",
-        "themes": ["ENVI", "REGI"], "license_id": "dl-by-de/2.0", "protection_class": "oeffentlich",
-        "contains_personal_data": "nein", "accrual_periodicity": "ANNUAL",
-    }  # fmt: skip
+        "csrf_token": token,
+        "municipality": "offenbach",
+        "title": "Baumkataster Offenbach",
+        "description": "Alle Straßenbäume mit Art und Pflanzjahr.",
+        "keywords": "Bäume, Grünflächen",
+        "themes": ["ENVI", "REGI"],
+        "license_id": "dl-by-de/2.0",
+        "protection_class": "oeffentlich",
+        "contains_personal_data": "nein",
+        "accrual_periodicity": "ANNUAL",
+    }
     data.update(fields)
     return data
 
 
-def test_staff_creates_dataset_uploads_csv_and_sees_preview(
-    client: TestClient, world: dict, session: Session
-) -> None:
+def test_staff_creates_dataset_uploads_csv_and_sees_preview(client: TestClient, world: dict, session: Session) -> None:
     login(client, world["steward"])
-    created = client.post(
-        "/verwaltung/datensaetze/neu", data=_new_dataset_form(client), follow_redirects=False
-    )
+    created = client.post("/verwaltung/datensaetze/neu", data=_new_dataset_form(client), follow_redirects=False)
     assert created.status_code == 303
     edit_url = created.headers["location"].split("?")[0]
     assert edit_url == "/verwaltung/datensaetze/offenbach-baumkataster-offenbach/bearbeiten"
@@ -230,9 +239,7 @@ def test_staff_creates_dataset_uploads_csv_and_sees_preview(
     assert client.get(f"/dateien/{dist.identifier}/zaehlung.csv").content == CSV.encode("utf-8")
 
 
-def test_upload_in_windows_encoding_is_read_correctly(
-    client: TestClient, world: dict, session: Session
-) -> None:
+def test_upload_in_windows_encoding_is_read_correctly(client: TestClient, world: dict, session: Session) -> None:
     name = _dataset_name(session, "Parkhausbelegung")
     login(client, world["steward"])
     edit = client.get(f"/verwaltung/datensaetze/{name}/bearbeiten")
@@ -247,9 +254,7 @@ def test_upload_in_windows_encoding_is_read_correctly(
     assert '<th scope="col">Zählstelle</th>' in html and "<td>Kaiserstraße</td>" in html
 
 
-def test_staff_edits_dataset_and_history_records_it(
-    client: TestClient, world: dict, session: Session
-) -> None:
+def test_staff_edits_dataset_and_history_records_it(client: TestClient, world: dict, session: Session) -> None:
     name = _dataset_name(session, "Unklare Meldedaten")
     login(client, world["steward"])
     form_page = client.get(f"/verwaltung/datensaetze/{name}/bearbeiten")
@@ -277,16 +282,16 @@ def test_staff_edits_dataset_and_history_records_it(
     assert "eingestuft" in client.get(f"/datensaetze/{name}").text
 
 
-def test_plain_staff_cannot_edit_or_change_classification(
-    client: TestClient, world: dict, session: Session
-) -> None:
+def test_plain_staff_cannot_edit_or_change_classification(client: TestClient, world: dict, session: Session) -> None:
     name = _dataset_name(session, "Interne Baustellenplanung")
     login(client, world["staff"])
     assert client.get(f"/datensaetze/{name}").status_code == 200
     assert client.get(f"/verwaltung/datensaetze/{name}/bearbeiten").status_code == 403
     token = csrf_token(client.get("/verwaltung"))
-    denied = client.post(f"/verwaltung/datensaetze/{name}/bearbeiten",
-                         data={"csrf_token": token, "title": "Gekapert", "description": "x"})  # fmt: skip
+    denied = client.post(
+        f"/verwaltung/datensaetze/{name}/bearbeiten",
+        data={"csrf_token": token, "title": "Gekapert", "description": "x"},
+    )
     assert denied.status_code == 403
     session.expire_all()
     assert session.scalar(select(Dataset.title).where(Dataset.name == name)) == "Interne Baustellenplanung"
@@ -450,11 +455,14 @@ def _used_keys() -> set[str]:
         keys.update(re.findall(r"""_\(["']([a-z0-9_.]+)["']""", path.read_text(encoding="utf-8")))
     keys = {k for k in keys if not k.endswith(".")}
     dynamic = {
-        "class": [*(c.value for c in ProtectionClass), "none"], "status": ["draft", "published", "archived"],
-        "kind": ["member", "partner", "guest"], "role": [r.value for r in Role],
-        "sort": ["relevance", "modified", "title"], "facet": ["city", "theme", "class", "format", "license"],
+        "class": [*(c.value for c in ProtectionClass), "none"],
+        "status": ["draft", "published", "archived"],
+        "kind": ["member", "partner", "guest"],
+        "role": [r.value for r in Role],
+        "sort": ["relevance", "modified", "title"],
+        "facet": ["city", "theme", "class", "format", "license"],
         "notice": sorted(templating.NOTICES),
-    }  # fmt: skip
+    }
     keys.update(f"{prefix}.{value}" for prefix, values in dynamic.items() for value in values)
     return keys
 

@@ -43,9 +43,13 @@ def matrix(session: Session) -> dict[tuple[ProtectionClass | None, str, DatasetS
         CLASSES, (OWN, OTHER), (DatasetStatus.PUBLISHED, DatasetStatus.DRAFT), (False, True)
     ):
         ds = f.dataset(
-            session, municipality=city, title=f"Datensatz {cls} {city} {status} {shared}",
-            protection_class=cls, status=status, shared_in_network=shared,
-        )  # fmt: skip
+            session,
+            municipality=city,
+            title=f"Datensatz {cls} {city} {status} {shared}",
+            protection_class=cls,
+            status=status,
+            shared_in_network=shared,
+        )
         ids[(cls, city, status, shared)] = ds.id
     return ids
 
@@ -64,8 +68,11 @@ def test_every_role_sees_exactly_what_the_policy_says(session: Session, matrix: 
 def test_anonymous_sees_only_published_public(session: Session, matrix: dict) -> None:
     anon = principal_for(session, None)
     seen = set(session.scalars(select(Dataset.id).where(visible(anon, Dataset))))
-    assert seen == {matrix[(ProtectionClass.OEFFENTLICH, c, DatasetStatus.PUBLISHED, s)]
-                    for c in (OWN, OTHER) for s in (False, True)}  # fmt: skip
+    assert seen == {
+        matrix[(ProtectionClass.OEFFENTLICH, c, DatasetStatus.PUBLISHED, s)]
+        for c in (OWN, OTHER)
+        for s in (False, True)
+    }
 
 
 def test_unclassified_counts_as_vertraulich(session: Session) -> None:
@@ -90,9 +97,13 @@ def test_grants_are_time_limited_and_revocable(session: Session) -> None:
     principal = principal_for(session, u)
     assert not can_view(session, principal, Dataset, ds.id)
     grant = tenancy.grant_access(
-        session, user=u, dataset_id=ds.id, purpose="Verkehrsplanung", valid_until=utcnow() + dt.timedelta(days=1),
+        session,
+        user=u,
+        dataset_id=ds.id,
+        purpose="Verkehrsplanung",
+        valid_until=utcnow() + dt.timedelta(days=1),
         granted_by=f.admin_principal(session),
-    )  # fmt: skip
+    )
     assert can_view(session, principal, Dataset, ds.id)
     later = utcnow() + dt.timedelta(days=2)
     assert session.scalar(select(Dataset.id).where(Dataset.id == ds.id, visible(principal, Dataset, now=later))) is None

@@ -31,9 +31,7 @@ def store(settings: Settings) -> FileStore:
     return FileStore(settings.files_dir)
 
 
-def upload(
-    session: Session, store: FileStore, ds: Dataset, text: str, name: str = "tabelle.csv"
-) -> Distribution:
+def upload(session: Session, store: FileStore, ds: Dataset, text: str, name: str = "tabelle.csv") -> Distribution:
     return catalog.add_file_distribution(
         session,
         principal=factories.admin_principal(session),
@@ -270,7 +268,5 @@ def test_evaluate_all_covers_every_city(session: Session, store: FileStore) -> N
     summary = service.evaluate_all(session, store=store, now=NOW)
     assert sorted(c.municipality for c in summary.cities) == ["giessen", "offenbach"]
     assert (summary.datasets, summary.distributions) == (2, 2)
-    only = service.evaluate_all(
-        session, store=store, municipality="giessen", with_data_quality=False, now=NOW
-    )
+    only = service.evaluate_all(session, store=store, municipality="giessen", with_data_quality=False, now=NOW)
     assert [c.municipality for c in only.cities] == ["giessen"] and only.distributions == 0

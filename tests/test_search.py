@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from kikz.catalog import search
@@ -24,28 +24,57 @@ def titles(session: Session, query: str, principal: Principal = ANONYMOUS, **kwa
 @pytest.fixture
 def catalogue(session: Session) -> dict[str, Dataset]:
     made = {
-        "rad": factories.dataset(session, title="Radverkehrszählung Innenstadt",
-                                 description="Stündliche Werte der Zählstellen.", themes=["TRAN"],
-                                 license_id="dl-by-de/2.0", keywords=["Mobilität"]),
-        "netz": factories.dataset(session, title="Radwegenetz", description="Radwege und Fahrradstraßen.",
-                                  municipality="giessen", themes=["TRAN"], license_id="cc-by/4.0"),
-        "baum": factories.dataset(session, title="Baumkataster", description="Bäume mit Art und Alter.",
-                                  themes=["ENVI"], license_id="dl-zero-de/2.0"),
-        "kita": factories.dataset(session, title="Kindertagesstätten", description="Träger und Plätze.",
-                                  municipality="wetzlar", themes=["EDUC", "SOCI"]),
-        "wahl": factories.dataset(session, title="Wahlergebnisse Kommunalwahl 2021",
-                                  description="Ergebnisse nach Wahlbezirken, auch für Radfahrende.",
-                                  themes=["GOVE"], license_id="dl-by-de/2.0"),
-    }  # fmt: skip
+        "rad": factories.dataset(
+            session,
+            title="Radverkehrszählung Innenstadt",
+            description="Stündliche Werte der Zählstellen.",
+            themes=["TRAN"],
+            license_id="dl-by-de/2.0",
+            keywords=["Mobilität"],
+        ),
+        "netz": factories.dataset(
+            session,
+            title="Radwegenetz",
+            description="Radwege und Fahrradstraßen.",
+            municipality="giessen",
+            themes=["TRAN"],
+            license_id="cc-by/4.0",
+        ),
+        "baum": factories.dataset(
+            session,
+            title="Baumkataster",
+            description="Bäume mit Art und Alter.",
+            themes=["ENVI"],
+            license_id="dl-zero-de/2.0",
+        ),
+        "kita": factories.dataset(
+            session,
+            title="Kindertagesstätten",
+            description="Träger und Plätze.",
+            municipality="wetzlar",
+            themes=["EDUC", "SOCI"],
+        ),
+        "wahl": factories.dataset(
+            session,
+            title="Wahlergebnisse Kommunalwahl 2021",
+            description="Ergebnisse nach Wahlbezirken, auch für Radfahrende.",
+            themes=["GOVE"],
+            license_id="dl-by-de/2.0",
+        ),
+    }
     session.flush()
     return made
 
 
 def add_table(session: Session, dataset: Dataset, fmt: str, columns: list[str]) -> None:
     session.add(
-        Distribution(identifier=str(uuid.uuid4()), dataset_id=dataset.id, format=fmt,
-                     columns=[{"name": c, "type": "string"} for c in columns])
-    )  # fmt: skip
+        Distribution(
+            identifier=str(uuid.uuid4()),
+            dataset_id=dataset.id,
+            format=fmt,
+            columns=[{"name": c, "type": "string"} for c in columns],
+        )
+    )
     session.flush()
     session.refresh(dataset, ["distributions"])
     search.index_dataset(session, dataset)
@@ -81,9 +110,7 @@ def test_words_must_all_match(session: Session, catalogue: dict[str, Dataset]) -
     assert titles(session, "Zählung Baum") == []
 
 
-def test_unknown_compound_query_falls_back_to_its_parts(
-    session: Session, catalogue: dict[str, Dataset]
-) -> None:
+def test_unknown_compound_query_falls_back_to_its_parts(session: Session, catalogue: dict[str, Dataset]) -> None:
     assert titles(session, "Baumart") == ["Baumkataster"]
 
 
@@ -97,15 +124,14 @@ def test_column_names_are_searchable(session: Session, catalogue: dict[str, Data
 def test_ranking_prefers_title_over_description(session: Session, catalogue: dict[str, Dataset]) -> None:
     found = titles(session, "Rad")
     assert found[:2] == ["Radwegenetz", "Radverkehrszählung Innenstadt"] or found[:2] == [
-        "Radverkehrszählung Innenstadt", "Radwegenetz",
-    ]  # fmt: skip
+        "Radverkehrszählung Innenstadt",
+        "Radwegenetz",
+    ]
     assert found[-1] == "Wahlergebnisse Kommunalwahl 2021"  # only "Radfahrende" in the description
 
 
 def test_exact_title_comes_first(session: Session, catalogue: dict[str, Dataset]) -> None:
-    factories.dataset(
-        session, title="Radwegenetz Planung", description="Radwegenetz, Radwegenetz, Radwegenetz."
-    )
+    factories.dataset(session, title="Radwegenetz Planung", description="Radwegenetz, Radwegenetz, Radwegenetz.")
     result = search.search_datasets(session, principal=ANONYMOUS, query="radwegenetz")
     assert [h.dataset.title for h in result.hits] == ["Radwegenetz", "Radwegenetz Planung"]
     assert result.hits[0].score > result.hits[1].score + 10
@@ -126,25 +152,32 @@ def test_facet_counts(session: Session, catalogue: dict[str, Dataset]) -> None:
 
 def test_filters_and_across_facets_or_within(session: Session, catalogue: dict[str, Dataset]) -> None:
     assert sorted(titles(session, "", filters={"city": ["giessen", "wetzlar"]})) == [
-        "Kindertagesstätten", "Radwegenetz",
-    ]  # fmt: skip
+        "Kindertagesstätten",
+        "Radwegenetz",
+    ]
     assert titles(session, "", filters={"city": ["giessen", "wetzlar"], "theme": ["TRAN"]}) == ["Radwegenetz"]
     result = search.search_datasets(session, principal=ANONYMOUS, query="rad", filters={"theme": ["TRAN"]})
     assert result.total == 2
     assert result.facets["city"] == [("giessen", 1), ("offenbach", 1)]
 
 
-def test_permission_filter_applies_to_hits_counts_and_facets(
-    session: Session, catalogue: dict[str, Dataset]
-) -> None:
-    secret = factories.dataset(session, municipality="giessen", title="Radverkehrszählung Gießen vertraulich",
-                               protection_class=ProtectionClass.VERTRAULICH, license_id="odbl")  # fmt: skip
-    unclassified = factories.dataset(session, municipality="giessen", title="Radverkehrszählung ungeprüft",
-                                     protection_class=None, themes=["HEAL"])  # fmt: skip
-    draft = factories.dataset(session, title="Radverkehrszählung Entwurf", status=DatasetStatus.DRAFT)
-    staff = principal_for(
-        session, factories.user(session, "staff@offenbach.de", roles={"offenbach": [Role.STAFF]})
+def test_permission_filter_applies_to_hits_counts_and_facets(session: Session, catalogue: dict[str, Dataset]) -> None:
+    secret = factories.dataset(
+        session,
+        municipality="giessen",
+        title="Radverkehrszählung Gießen vertraulich",
+        protection_class=ProtectionClass.VERTRAULICH,
+        license_id="odbl",
     )
+    unclassified = factories.dataset(
+        session,
+        municipality="giessen",
+        title="Radverkehrszählung ungeprüft",
+        protection_class=None,
+        themes=["HEAL"],
+    )
+    draft = factories.dataset(session, title="Radverkehrszählung Entwurf", status=DatasetStatus.DRAFT)
+    staff = principal_for(session, factories.user(session, "staff@offenbach.de", roles={"offenbach": [Role.STAFF]}))
     steward = principal_for(
         session, factories.user(session, "steward@giessen.de", roles={"giessen": [Role.DATA_STEWARD]})
     )
@@ -175,11 +208,10 @@ def test_update_and_delete_keep_the_index_current(session: Session, catalogue: d
     from kikz.catalog.schemas import DatasetUpdate
 
     admin = factories.admin_principal(session)
-    service.update_dataset(session, principal=admin, dataset=catalogue["baum"],
-                           data=DatasetUpdate(title="Grünflächenkataster"))  # fmt: skip
-    terms = set(
-        session.scalars(select(SearchPosting.term).where(SearchPosting.dataset_id == catalogue["baum"].id))
+    service.update_dataset(
+        session, principal=admin, dataset=catalogue["baum"], data=DatasetUpdate(title="Grünflächenkataster")
     )
+    terms = set(session.scalars(select(SearchPosting.term).where(SearchPosting.dataset_id == catalogue["baum"].id)))
     assert "baumkatast" not in terms
     assert {"grunflachenkatast", "katast"} <= terms
     assert titles(session, "Grünfläche") == ["Grünflächenkataster"]
@@ -193,9 +225,7 @@ def test_update_and_delete_keep_the_index_current(session: Session, catalogue: d
 def test_paging_is_stable_and_complete(session: Session, sort: str) -> None:
     for i in range(23):
         factories.dataset(session, title=f"Radverkehr Messpunkt {i % 5}", municipality="fulda")
-    everything = search.search_datasets(
-        session, principal=ANONYMOUS, query="Radverkehr", sort=sort, limit=100
-    )
+    everything = search.search_datasets(session, principal=ANONYMOUS, query="Radverkehr", sort=sort, limit=100)
     assert everything.total == 23
     pages = [
         search.search_datasets(session, principal=ANONYMOUS, query="Radverkehr", sort=sort, limit=5, offset=o)
@@ -221,9 +251,7 @@ def test_sort_by_title(session: Session, catalogue: dict[str, Dataset]) -> None:
         ({"offset": -1}, "Versatz"),
     ],
 )
-def test_bad_parameters_are_refused_in_german(
-    session: Session, kwargs: dict[str, object], message: str
-) -> None:
+def test_bad_parameters_are_refused_in_german(session: Session, kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         search.search_datasets(session, principal=ANONYMOUS, **kwargs)  # type: ignore[arg-type]
 
@@ -249,8 +277,8 @@ def test_odd_queries_never_crash(session: Session, catalogue: dict[str, Dataset]
 
 
 def test_reindex_all_rebuilds_everything(session: Session, catalogue: dict[str, Dataset]) -> None:
-    session.execute(SearchPosting.__table__.delete())
-    session.execute(DatasetFacet.__table__.delete())
+    session.execute(delete(SearchPosting))
+    session.execute(delete(DatasetFacet))
     assert titles(session, "Baum") == []
     assert search.reindex_all(session) > 0
     assert titles(session, "Baum") == ["Baumkataster"]

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from kikz.catalog import search, search_index, service
+from kikz.catalog import search, search_runtime, service
 from kikz.catalog.models import Dataset, DatasetFacet
 from kikz.catalog.schemas import DatasetUpdate
 from kikz.db import make_engine, make_sessionmaker, utcnow
@@ -57,13 +57,20 @@ def test_committed_changes_are_found_at_once_here_and_in_another_process(
     with session_factory.begin() as session:
         factories.dataset(session, title="Baumstandorte Fulda", municipality="fulda")
         baum = session.scalars(select(Dataset).where(Dataset.title == "Baumkataster")).one()
-        service.update_dataset(session, principal=factories.admin_principal(session), dataset=baum,
-                               data=DatasetUpdate(title="Straßenbäume"))  # fmt: skip
+        service.update_dataset(
+            session,
+            principal=factories.admin_principal(session),
+            dataset=baum,
+            data=DatasetUpdate(title="Straßenbäume"),
+        )
     assert found(session_factory, "Baum") == ["Baumstandorte Fulda", "Straßenbäume"]
     assert found(other, "Baumkataster") == []
     assert found(other, "Baum") == ["Baumstandorte Fulda", "Straßenbäume"]
     # Both engines hold an index of their own, each brought up to the latest version.
-    first, second = search_index.holder_for(session_factory.kw["bind"]), search_index.holder_for(other_engine)
+    first, second = (
+        search_runtime.holder_for(session_factory.kw["bind"]),
+        search_runtime.holder_for(other_engine),
+    )
     assert first is not second
     assert first.snapshot is not None and second.snapshot is not None
     assert first.snapshot.version == second.snapshot.version
@@ -91,8 +98,12 @@ def test_reclassified_dataset_disappears_for_anonymous(session_factory: sessionm
     assert found(session_factory, "Baum") == ["Baumkataster", "Baumschnitt"]  # memo now warm
     with session_factory.begin() as session:
         baum = session.scalars(select(Dataset).where(Dataset.title == "Baumkataster")).one()
-        service.update_dataset(session, principal=factories.admin_principal(session), dataset=baum,
-                               data=DatasetUpdate(protection_class=ProtectionClass.VERTRAULICH))  # fmt: skip
+        service.update_dataset(
+            session,
+            principal=factories.admin_principal(session),
+            dataset=baum,
+            data=DatasetUpdate(protection_class=ProtectionClass.VERTRAULICH),
+        )
     assert found(session_factory, "Baum") == ["Baumschnitt"]
     with session_factory() as session:
         result = search.search_datasets(session, principal=ANONYMOUS)
@@ -103,9 +114,7 @@ def test_reclassified_dataset_disappears_for_anonymous(session_factory: sessionm
 
 def test_grant_shows_the_dataset_until_it_expires(session_factory: sessionmaker[Session]) -> None:
     with session_factory.begin() as session:
-        factories.dataset(
-            session, title="Baumkataster vertraulich", protection_class=ProtectionClass.VERTRAULICH
-        )
+        factories.dataset(session, title="Baumkataster vertraulich", protection_class=ProtectionClass.VERTRAULICH)
         factories.user(session, "staff@offenbach.de", roles={"offenbach": [Role.STAFF]})
     staff = principal_of(session_factory, "staff@offenbach.de")
     assert found(session_factory, "Baum", staff) == []
@@ -113,8 +122,14 @@ def test_grant_shows_the_dataset_until_it_expires(session_factory: sessionmaker[
         dataset_id = session.scalars(select(Dataset.id)).one()
         user = session.scalars(select(User).where(User.email == "staff@offenbach.de")).one()
         until = utcnow() + dt.timedelta(seconds=1.5)
-        tenancy.grant_access(session, user=user, dataset_id=dataset_id, purpose="Prüfung", valid_until=until,
-                             granted_by=factories.admin_principal(session))  # fmt: skip
+        tenancy.grant_access(
+            session,
+            user=user,
+            dataset_id=dataset_id,
+            purpose="Prüfung",
+            valid_until=until,
+            granted_by=factories.admin_principal(session),
+        )
     assert found(session_factory, "Baum", staff) == ["Baumkataster vertraulich"]
     assert found(session_factory, "Baum") == []
     # No write happens when a grant runs out: the memo must end with the grant all by itself.
@@ -123,25 +138,36 @@ def test_grant_shows_the_dataset_until_it_expires(session_factory: sessionmaker[
 
 
 def test_totals_and_facets_never_count_invisible_datasets(session_factory: sessionmaker[Session]) -> None:
-    classes = [ProtectionClass.OEFFENTLICH, ProtectionClass.INTERN, ProtectionClass.VERTRAULICH,
-               ProtectionClass.STRENG_VERTRAULICH, None]  # fmt: skip
+    classes = [
+        ProtectionClass.OEFFENTLICH,
+        ProtectionClass.INTERN,
+        ProtectionClass.VERTRAULICH,
+        ProtectionClass.STRENG_VERTRAULICH,
+        None,
+    ]
     with session_factory.begin() as session:
         for i in range(15):
             city, theme = ("offenbach", "giessen")[i % 2], "TRAN" if i % 3 else "ENVI"
-            factories.dataset(session, title=f"Radverkehrszählung {i}", municipality=city,
-                              protection_class=classes[i % 5], themes=[theme])  # fmt: skip
+            factories.dataset(
+                session,
+                title=f"Radverkehrszählung {i}",
+                municipality=city,
+                protection_class=classes[i % 5],
+                themes=[theme],
+            )
         factories.user(session, "staff@offenbach.de", roles={"offenbach": [Role.STAFF]})
         factories.user(session, "steward@giessen.de", roles={"giessen": [Role.DATA_STEWARD]})
-    people = [ANONYMOUS, principal_of(session_factory, "staff@offenbach.de"),
-              principal_of(session_factory, "steward@giessen.de")]  # fmt: skip
+    people = [
+        ANONYMOUS,
+        principal_of(session_factory, "staff@offenbach.de"),
+        principal_of(session_factory, "steward@giessen.de"),
+    ]
     with session_factory() as session:
         for principal in people:
             for query in ("", "Radverkehrszählung"):
                 result = search.search_datasets(session, principal=principal, query=query, limit=100)
                 # The expectation comes straight from the SQL policy, independently of the index.
-                expected = session.scalar(
-                    select(func.count()).select_from(Dataset).where(visible(principal, Dataset))
-                )
+                expected = session.scalar(select(func.count()).select_from(Dataset).where(visible(principal, Dataset)))
                 assert result.total == expected == len(result.hits)
                 by_theme = dict(
                     session.execute(
@@ -154,28 +180,24 @@ def test_totals_and_facets_never_count_invisible_datasets(session_factory: sessi
                 assert dict(result.facets["theme"]) == by_theme
 
 
-def test_background_rebuild_swaps_in_a_fresh_base(
-    session_factory: sessionmaker[Session], engine: Engine
-) -> None:
+def test_background_rebuild_swaps_in_a_fresh_base(session_factory: sessionmaker[Session], engine: Engine) -> None:
     with session_factory.begin() as session:
         for i in range(5):
             factories.dataset(session, title=f"Wahlergebnisse {2001 + i}")
     assert len(found(session_factory, "Wahl")) == 5
-    holder = search_index.holder_for(engine)
+    holder = search_runtime.holder_for(engine)
     with session_factory.begin() as session:
         factories.dataset(session, title="Wahlbezirke")
     assert len(found(session_factory, "Wahl")) == 6
     assert holder.snapshot is not None and len(holder.snapshot.docs) == 1  # the change sits in the overlay
     builds = holder.builds
-    thread = search_index.rebuild_in_background(engine)
+    thread = search_runtime.rebuild_in_background(engine)
     assert thread is not None
     thread.join(timeout=60)
     assert holder.builds == builds + 1
     assert holder.snapshot is not None and holder.snapshot.docs == {}  # folded into the new base
     assert len(holder.snapshot.base.ids) == 6
-    assert found(session_factory, "Wahl") == sorted(
-        ["Wahlbezirke", *(f"Wahlergebnisse {2001 + i}" for i in range(5))]
-    )
+    assert found(session_factory, "Wahl") == sorted(["Wahlbezirke", *(f"Wahlergebnisse {2001 + i}" for i in range(5))])
 
 
 def test_overflowing_overlay_triggers_a_rebuild(
@@ -184,16 +206,14 @@ def test_overflowing_overlay_triggers_a_rebuild(
     with session_factory.begin() as session:
         factories.dataset(session, title="Haushaltsplan 2024")
     assert found(session_factory, "Haushalt") == ["Haushaltsplan 2024"]
-    monkeypatch.setattr(search_index, "REBUILD_AFTER", 1)
+    monkeypatch.setattr(search_runtime, "REBUILD_AFTER", 1)
     with session_factory.begin() as session:
         factories.dataset(session, title="Haushaltsplan 2025")
         factories.dataset(session, title="Haushaltsplan 2026")
     assert len(found(session_factory, "Haushalt")) == 3
-    holder = search_index.holder_for(engine)
+    holder = search_runtime.holder_for(engine)
     deadline = time.monotonic() + 60
-    while (
-        holder.rebuilding or holder.snapshot is None or holder.snapshot.docs
-    ) and time.monotonic() < deadline:
+    while (holder.rebuilding or holder.snapshot is None or holder.snapshot.docs) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert holder.snapshot is not None and holder.snapshot.docs == {}
     assert len(holder.snapshot.base.ids) == 3
@@ -226,23 +246,21 @@ def outcome(session: Session, principal: Principal) -> list[tuple[object, ...]]:
 def test_base_overlay_and_private_views_agree(session_factory: sessionmaker[Session], engine: Engine) -> None:
     """The same catalogue gives the same answers however the index holds it: privately inside the writing
     transaction, as an overlay on top of an older base, or in a freshly built base."""
-    holder = search_index.holder_for(engine)
+    holder = search_runtime.holder_for(engine)
     with session_factory.begin() as session:
-        factories.dataset(
-            session, title="Radwegenetz", municipality="giessen", themes=["TRAN"], license_id="cc-by/4.0"
-        )
+        factories.dataset(session, title="Radwegenetz", municipality="giessen", themes=["TRAN"], license_id="cc-by/4.0")
         factories.dataset(session, title="Zählstellen", description="Rad und Fuß")
     with session_factory() as session:
         search.search_datasets(session, principal=ANONYMOUS)  # a base holding the first two
-    new = [("Radverkehrszählung Innenstadt", "offenbach", ["TRAN"]),
-           ("Baumkataster", "offenbach", ["ENVI"]),
-           ("Kindertagesstätten", "wetzlar", ["EDUC", "SOCI"]),
-           ("Kita-Plätze", "giessen", ["EDUC"])]  # fmt: skip
+    new = [
+        ("Radverkehrszählung Innenstadt", "offenbach", ["TRAN"]),
+        ("Baumkataster", "offenbach", ["ENVI"]),
+        ("Kindertagesstätten", "wetzlar", ["EDUC", "SOCI"]),
+        ("Kita-Plätze", "giessen", ["EDUC"]),
+    ]
     with session_factory() as writer:
         for title, city, themes in new:
-            factories.dataset(
-                writer, title=title, municipality=city, themes=themes, license_id="dl-by-de/2.0"
-            )
+            factories.dataset(writer, title=title, municipality=city, themes=themes, license_id="dl-by-de/2.0")
         private = outcome(writer, ANONYMOUS)
         writer.commit()
     with session_factory() as session:

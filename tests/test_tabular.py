@@ -37,9 +37,7 @@ def columns(info: tabular.TableInfo) -> list[tuple[str, str]]:
 
 # --- CSV dialects -----------------------------------------------------------------------------
 
-GERMAN = (
-    "Stadt;Einwohner;Fläche km²;Stichtag\nGießen;90.131;72,56;31.12.2023\nWetzlar;53.123;75,67;31.12.2023\n"
-)
+GERMAN = "Stadt;Einwohner;Fläche km²;Stichtag\nGießen;90.131;72,56;31.12.2023\nWetzlar;53.123;75,67;31.12.2023\n"
 
 CSV_CASES = [
     pytest.param(
@@ -57,9 +55,7 @@ CSV_CASES = [
         id="utf8-bom-comma-decimal-point",
     ),
     pytest.param(
-        "Straße;Ort;Gebühr\nBahnhofstraße 1;Gießen;1.234,56 €\nSeltersweg 2;Gießen;12,00 €\n".encode(
-            "cp1252"
-        ),
+        "Straße;Ort;Gebühr\nBahnhofstraße 1;Gießen;1.234,56 €\nSeltersweg 2;Gießen;12,00 €\n".encode("cp1252"),
         ("windows-1252", ";", ","),
         [("Straße", "string"), ("Ort", "string"), ("Gebühr", "string")],
         2,
@@ -115,9 +111,7 @@ CSV_CASES = [
         id="year-labels-are-a-header",
     ),
     pytest.param(
-        (
-            "Bevölkerung Fulda;;\nStand: 31.12.2023;;\n;;\nStadtteil;Einwohner;Anteil\nZentrum;1.000;12,5\n"
-        ).encode(),
+        ("Bevölkerung Fulda;;\nStand: 31.12.2023;;\n;;\nStadtteil;Einwohner;Anteil\nZentrum;1.000;12,5\n").encode(),
         ("utf-8", ";", ","),
         [("Stadtteil", "string"), ("Einwohner", "integer"), ("Anteil", "number")],
         1,
@@ -161,10 +155,7 @@ CSV_CASES = [
         id="datetimes",
     ),
     pytest.param(
-        (
-            "id;plz;wert;mix\n"
-            + "".join(f"{i};0{i + 6000};{i},5;{'a' if i % 2 else i}\n" for i in range(1, 20))
-        )
+        ("id;plz;wert;mix\n" + "".join(f"{i};0{i + 6000};{i},5;{'a' if i % 2 else i}\n" for i in range(1, 20)))
         .replace("7,5", "k.A.")
         .encode(),
         ("utf-8", ";", ","),
@@ -262,9 +253,7 @@ def test_large_csv_is_counted_in_bounded_memory(tmp_path: Path) -> None:
         fh.write("ID;Straße;Betrag;Datum;" + ";".join(f"s{i}" for i in range(16)) + "\r\n")
         for n in range(200_000):
             rest = ";".join(str((n * 7 + i) % 1000) for i in range(16))
-            fh.write(
-                f'{n};"Bahnhofstraße {n % 99}";{n % 5000},{n % 100:02d};{n % 28 + 1:02d}.03.2024;{rest}\r\n'
-            )
+            fh.write(f'{n};"Bahnhofstraße {n % 99}";{n % 5000},{n % 100:02d};{n % 28 + 1:02d}.03.2024;{rest}\r\n')
     size = path.stat().st_size
     tracemalloc.start()
     try:
@@ -381,9 +370,7 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize(("fmt", "content", "message"), BAD_INPUTS)
-def test_unreadable_files_are_refused_with_a_reason(
-    tmp_path: Path, fmt: str, content: bytes, message: str
-) -> None:
+def test_unreadable_files_are_refused_with_a_reason(tmp_path: Path, fmt: str, content: bytes, message: str) -> None:
     path = write(tmp_path, content)
     with pytest.raises(InvalidInput) as exc:
         tabular.describe(path, fmt)

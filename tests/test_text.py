@@ -20,8 +20,11 @@ def test_fold_removes_umlauts_sharp_s_and_accents() -> None:
 
 def test_tokens_drop_stop_words_punctuation_and_garbage() -> None:
     assert text.tokens("Die Bäume und der Radweg, z.B. in Köln-Süd! " + "x" * 50) == [
-        "baume", "radweg", "koln", "sud",
-    ]  # fmt: skip
+        "baume",
+        "radweg",
+        "koln",
+        "sud",
+    ]
 
 
 def test_tokens_keep_only_ascii_letters_and_digits() -> None:

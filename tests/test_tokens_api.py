@@ -49,9 +49,7 @@ def test_me_needs_login(client: TestClient) -> None:
 
 
 def test_create_token_shows_secret_once_and_it_works(client: TestClient, maria: dict[str, str]) -> None:
-    response = client.post(
-        "/api/v1/me/tokens", json={"name": "Import-Skript", "valid_days": 30}, headers=maria
-    )
+    response = client.post("/api/v1/me/tokens", json={"name": "Import-Skript", "valid_days": 30}, headers=maria)
     assert response.status_code == 201, response.text
     created = response.json()
     assert created["token"].startswith("kikz_")
@@ -88,9 +86,7 @@ def test_revoke_token(client: TestClient, maria: dict[str, str], session: Sessio
     assert row is not None and row.revoked_at is not None
 
 
-def test_cannot_revoke_someone_elses_token(
-    client: TestClient, maria: dict[str, str], session: Session
-) -> None:
+def test_cannot_revoke_someone_elses_token(client: TestClient, maria: dict[str, str], session: Session) -> None:
     other = f.user(session, "other@giessen.de")
     _, token = tenancy.create_api_token(session, user=other, name="fremd")
     session.commit()

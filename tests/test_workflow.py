@@ -96,18 +96,13 @@ def test_dpo_must_approve_when_personal_data_is_involved(world: World) -> None:
     assert proposal.status is ProposalStatus.APPROVED
     assert (melde.protection_class, melde.art9_data) == (ProtectionClass.STRENG_VERTRAULICH, True)
     version = s.scalars(
-        select(DatasetVersion)
-        .where(DatasetVersion.dataset_id == melde.id)
-        .order_by(DatasetVersion.version.desc())
+        select(DatasetVersion).where(DatasetVersion.dataset_id == melde.id).order_by(DatasetVersion.version.desc())
     ).first()
     assert (
-        version is not None
-        and "Vier-Augen-Freigabe" in version.change_note
-        and "dpo@kikz.test" in version.change_note
+        version is not None and "Vier-Augen-Freigabe" in version.change_note and "dpo@kikz.test" in version.change_note
     )
     roles = [
-        (d.role, d.user_label, d.approve)
-        for d in s.scalars(select(WorkflowDecision).order_by(WorkflowDecision.id))
+        (d.role, d.user_label, d.approve) for d in s.scalars(select(WorkflowDecision).order_by(WorkflowDecision.id))
     ]
     assert roles == [(ApprovalRole.OWNER, "owner@kikz.test", True), (ApprovalRole.DPO, "dpo@kikz.test", True)]
     assert _audit_actions(s, proposal.id) == [
@@ -262,9 +257,7 @@ def test_personal_data_unknown_blocks_publication(world: World) -> None:
     baeume.contains_personal_data = None
     s.flush()
     with pytest.raises(Conflict, match="keine personenbezogenen"):
-        service.propose(
-            s, principal=world.p("steward"), dataset=baeume, kind=ProposalKind.PUBLICATION, reason="x"
-        )
+        service.propose(s, principal=world.p("steward"), dataset=baeume, kind=ProposalKind.PUBLICATION, reason="x")
 
 
 def test_approved_publication_is_visible_to_anonymous(world: World, app: FastAPI, session: Session) -> None:
@@ -283,9 +276,7 @@ def test_approved_publication_is_visible_to_anonymous(world: World, app: FastAPI
         assert created.status_code == 201, created.text
         body = created.json()
         assert (body["status"], body["required"], body["can_approve_as"]) == ("open", ["owner"], [])
-        self_approval = client.post(
-            f"/api/v1/governance/proposals/{body['id']}/approve", json={}, headers=steward
-        )
+        self_approval = client.post(f"/api/v1/governance/proposals/{body['id']}/approve", json={}, headers=steward)
         assert self_approval.status_code == 403
         approved = client.post(
             f"/api/v1/governance/proposals/{body['id']}/approve", json={"comment": "frei"}, headers=owner
@@ -327,9 +318,7 @@ def test_withdrawal_proposal(world: World) -> None:
     service.approve(s, principal=world.p("owner"), proposal_id=proposal.id)
     assert rad.status is DatasetStatus.ARCHIVED
     with pytest.raises(Conflict, match="veröffentlichte"):
-        service.propose(
-            s, principal=world.p("steward"), dataset=rad, kind=ProposalKind.WITHDRAWAL, reason="x"
-        )
+        service.propose(s, principal=world.p("steward"), dataset=rad, kind=ProposalKind.WITHDRAWAL, reason="x")
 
 
 def test_responsibilities_need_matching_city_roles(world: World) -> None:
@@ -365,9 +354,7 @@ def test_responsibilities_need_matching_city_roles(world: World) -> None:
     assert unklar.owner_id == world.users["owner2"].id
 
 
-def test_new_version_enqueues_a_scan_and_a_stricter_scan_opens_a_system_proposal(
-    world: World, tmp_path: Path
-) -> None:
+def test_new_version_enqueues_a_scan_and_a_stricter_scan_opens_a_system_proposal(world: World, tmp_path: Path) -> None:
     s = world.session
     baeume = world.ds("baeume")
     dist = catalog.add_file_distribution(
@@ -409,9 +396,7 @@ def test_a_scan_never_loosens_and_findings_without_change_leave_a_flag(world: Wo
     melde = world.ds("melde")
     from kikz.catalog.models import Distribution
 
-    dist = Distribution(
-        identifier="d-melde", dataset_id=melde.id, title="melde.csv", access_url="https://x.test/m"
-    )
+    dist = Distribution(identifier="d-melde", dataset_id=melde.id, title="melde.csv", access_url="https://x.test/m")
     s.add(dist)
     s.flush()
     scan = {

@@ -81,9 +81,14 @@ def search_datasets(
     }
     filters = {name: values for name, values in given.items() if values}
     result = search.search_datasets(
-        session, principal=principal, query=q, filters=filters, sort=sort,
-        limit=per_page, offset=(page - 1) * per_page,
-    )  # fmt: skip
+        session,
+        principal=principal,
+        query=q,
+        filters=filters,
+        sort=sort,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
     labels = _facet_labels(session)
     return DatasetPage(
         items=[service.to_public(hit.dataset, base_url=settings.base_url) for hit in result.hits],
@@ -91,9 +96,7 @@ def search_datasets(
         page=page,
         per_page=per_page,
         facets={
-            name: [
-                FacetCount(value=v, label=labels.get((name, v), v), count=n) for v, n in counts[:facet_limit]
-            ]
+            name: [FacetCount(value=v, label=labels.get((name, v), v), count=n) for v, n in counts[:facet_limit]]
             for name, counts in result.facets.items()
         },
     )
@@ -105,9 +108,7 @@ def _facet_labels(session: Session) -> dict[tuple[str, str], str]:
     labels.update(
         (("city", slug), name) for slug, name in session.execute(select(Municipality.slug, Municipality.name))
     )
-    labels.update(
-        (("license", lid), title) for lid, title in session.execute(select(License.id, License.title))
-    )
+    labels.update((("license", lid), title) for lid, title in session.execute(select(License.id, License.title)))
     return labels
 
 
@@ -139,9 +140,7 @@ def create_dataset(
     summary="Datensatz lesen / Read a dataset",
     description="Per Name, Kennung (identifier) oder Nummer. / By name, identifier or numeric id.",
 )
-def read_dataset(
-    name_or_id: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
-) -> DatasetPublic:
+def read_dataset(name_or_id: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> DatasetPublic:
     dataset = service.get_dataset(session, principal=principal, key=name_or_id)
     return service.to_public(dataset, base_url=settings.base_url)
 
@@ -184,9 +183,7 @@ def delete_dataset(name_or_id: str, session: SessionDep, principal: LoggedInDep)
     tags=[DATASETS],
     summary="Änderungsverlauf / Change history",
 )
-def dataset_history(
-    name_or_id: str, session: SessionDep, principal: PrincipalDep
-) -> list[DatasetVersionPublic]:
+def dataset_history(name_or_id: str, session: SessionDep, principal: PrincipalDep) -> list[DatasetVersionPublic]:
     dataset = service.get_dataset(session, principal=principal, key=name_or_id)
     return [DatasetVersionPublic.model_validate(v) for v in service.history(session, dataset=dataset)]
 
@@ -213,9 +210,16 @@ def upload_distribution(
 ) -> DistributionPublic:
     dataset = service.get_dataset(session, principal=principal, key=name_or_id)
     dist = service.add_file_distribution(
-        session, principal=principal, dataset=dataset, store=store, filename=file.filename or "",
-        stream=file.file, max_bytes=settings.max_upload_bytes, title=title, license_id=license_id or None,
-    )  # fmt: skip
+        session,
+        principal=principal,
+        dataset=dataset,
+        store=store,
+        filename=file.filename or "",
+        stream=file.file,
+        max_bytes=settings.max_upload_bytes,
+        title=title,
+        license_id=license_id or None,
+    )
     return _distribution_public(dist, settings.base_url)
 
 
@@ -233,9 +237,15 @@ def add_link(
 ) -> DistributionPublic:
     dataset = service.get_dataset(session, principal=principal, key=name_or_id)
     dist = service.add_link_distribution(
-        session, principal=principal, dataset=dataset, access_url=data.access_url, title=data.title,
-        fmt=data.format, download_url=data.download_url, license_id=data.license_id,
-    )  # fmt: skip
+        session,
+        principal=principal,
+        dataset=dataset,
+        access_url=data.access_url,
+        title=data.title,
+        fmt=data.format,
+        download_url=data.download_url,
+        license_id=data.license_id,
+    )
     return _distribution_public(dist, settings.base_url)
 
 
@@ -251,8 +261,7 @@ def _distribution_public(dist: Distribution, base_url: str) -> DistributionPubli
     response_model=list[MunicipalityPublic],
     tags=[REFERENCE],
     summary="Kommunen / Municipalities",
-    description="Mit der Zahl der Datensätze, die Sie sehen dürfen. "
-    "/ With the number of datasets the caller may see.",
+    description="Mit der Zahl der Datensätze, die Sie sehen dürfen. / With the number of datasets the caller may see.",
 )
 def list_municipalities(session: SessionDep, principal: PrincipalDep) -> list[MunicipalityPublic]:
     counts = _dataset_counts(session, principal)
@@ -289,9 +298,7 @@ def _dataset_counts(session: Session, principal: Principal) -> dict[int, int]:
     summary="Lizenzen (DCAT-AP.de) / Licences (DCAT-AP.de)",
 )
 def list_licenses(session: SessionDep) -> list[LicensePublic]:
-    return [
-        LicensePublic.model_validate(lic) for lic in session.scalars(select(License).order_by(License.id))
-    ]
+    return [LicensePublic.model_validate(lic) for lic in session.scalars(select(License).order_by(License.id))]
 
 
 @router.get(
@@ -319,8 +326,7 @@ def download(
         raise NotFound("Die Datei fehlt im Speicher. Bitte wenden Sie sich an die Betreiber.")
     etag = f'"{dist.checksum_sha256}"'
     public = (
-        dist.dataset.protection_class is ProtectionClass.OEFFENTLICH
-        and dist.dataset.status is DatasetStatus.PUBLISHED
+        dist.dataset.protection_class is ProtectionClass.OEFFENTLICH and dist.dataset.status is DatasetStatus.PUBLISHED
     )
     headers = {"etag": etag, "cache-control": "public, no-cache" if public else "private, no-cache"}
     if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:

@@ -152,9 +152,7 @@ def _search(
 ) -> tuple[int, list[Dataset], dict[str, list[tuple[str, int]]]]:
     """One CKAN page (up to 1000 rows) from the kikz search, which pages by at most ``search.MAX_LIMIT``."""
     if start > search.MAX_OFFSET:
-        raise invalid(
-            "start", f"höchstens {search.MAX_OFFSET}; für mehr package_list verwenden / use package_list"
-        )
+        raise invalid("start", f"höchstens {search.MAX_OFFSET}; für mehr package_list verwenden / use package_list")
     principal = call.scoped(call.flag("include_private"))
     datasets: list[Dataset] = []
     total: int = 0
@@ -163,9 +161,14 @@ def _search(
         offset = start + len(datasets)
         limit = max(1, min(search.MAX_LIMIT, rows - len(datasets)))
         result = search.search_datasets(
-            call.session, principal=principal, query=parsed.text, filters=parsed.filters, sort=sort,
-            limit=limit, offset=offset,
-        )  # fmt: skip
+            call.session,
+            principal=principal,
+            query=parsed.text,
+            filters=parsed.filters,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
         if offset == start:
             total, counts = result.total, result.facets
         datasets.extend(hit.dataset for hit in result.hits[: rows - len(datasets)])
@@ -230,9 +233,7 @@ def _sorted(items: list[dict[str, Any]], sort: str, fields: tuple[str, ...]) -> 
     if key not in fields or direction not in ("", "asc", "desc"):
         raise invalid("sort", f"erlaubt: {', '.join(fields)} mit asc oder desc")
     if key == "package_count":
-        return sorted(
-            items, key=lambda i: (i["package_count"] * (1 if direction == "asc" else -1), i["name"])
-        )
+        return sorted(items, key=lambda i: (i["package_count"] * (1 if direction == "asc" else -1), i["name"]))
     return sorted(items, key=lambda i: str(i[key]).casefold(), reverse=direction == "desc")
 
 
@@ -255,8 +256,11 @@ def organization_list(call: Call) -> list[Any]:
     Parameters: all_fields, sort, limit, offset, organizations."""
     counts = _package_counts(call)
     cities = call.session.scalars(select(Municipality))
-    return _listing(call, [shapes.organization_dict(c, package_count=counts.get(c.id, 0)) for c in cities],
-                    "organizations")  # fmt: skip
+    return _listing(
+        call,
+        [shapes.organization_dict(c, package_count=counts.get(c.id, 0)) for c in cities],
+        "organizations",
+    )
 
 
 @action
@@ -350,9 +354,7 @@ def _principal(request: Request, session: Session) -> Principal:
     if key:
         user = tenancy.resolve_api_token(session, key)
         if user is None:
-            raise CkanError(
-                AUTHORIZATION, "Ungültiges oder abgelaufenes API-Token / Invalid or expired API token"
-            )
+            raise CkanError(AUTHORIZATION, "Ungültiges oder abgelaufenes API-Token / Invalid or expired API token")
     elif request.method == "GET" and (cookie := request.cookies.get(SESSION_COOKIE)):
         # Only reads happen here, so a logged-in browser may use its session without a CSRF token.
         resolved = tenancy.resolve_session(session, cookie)
@@ -437,12 +439,8 @@ for _name, _fn in ACTIONS.items():
 async def _unknown_action(request: Request, settings: SettingsDep) -> JSONResponse:
     name = request.path_params["name"]
     help_url = f"{settings.base_url.rstrip('/')}/api/3/action/help_show?name={name}"
-    return _envelope(
-        help_url, 400, success=False, error={"message": f"Bad request - Action name not known: {name}"}
-    )
+    return _envelope(help_url, 400, success=False, error={"message": f"Bad request - Action name not known: {name}"})
 
 
 for _prefix in PREFIXES:
-    router.add_api_route(
-        f"{_prefix}/{{name}}", _unknown_action, methods=["GET", "POST"], include_in_schema=False
-    )
+    router.add_api_route(f"{_prefix}/{{name}}", _unknown_action, methods=["GET", "POST"], include_in_schema=False)

@@ -96,9 +96,7 @@ def parse_query(q: str, fq: str) -> ParsedQuery:
                 text.append(word)
                 continue
             if match.group("op") == "-":
-                raise invalid(
-                    "fq" if strict else "q", f"Ausschlüsse werden nicht unterstützt / no negation: {word}"
-                )
+                raise invalid("fq" if strict else "q", f"Ausschlüsse werden nicht unterstützt / no negation: {word}")
             facet, normalise = FIELDS[name]
             values = _values(raw)
             if facet in filters:  # Solr would AND them; kikz filters OR the values of one facet

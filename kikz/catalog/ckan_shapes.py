@@ -39,9 +39,7 @@ def ckan_time(value: dt.datetime | None) -> str | None:
 
 
 def is_public(dataset: Dataset) -> bool:
-    return (
-        dataset.protection_class is ProtectionClass.OEFFENTLICH and dataset.status is DatasetStatus.PUBLISHED
-    )
+    return dataset.protection_class is ProtectionClass.OEFFENTLICH and dataset.status is DatasetStatus.PUBLISHED
 
 
 def group_name(theme: str) -> str:
@@ -73,8 +71,14 @@ def organization_dict(city: Municipality, *, package_count: int | None = None) -
 
 
 def organization_extras(city: Municipality) -> list[dict[str, str]]:
-    pairs = {"ags": city.ags, "ars": city.ars, "kind": city.kind.value, "official_name": city.official_name,
-             "website": city.website, "email": city.email}  # fmt: skip
+    pairs = {
+        "ags": city.ags,
+        "ars": city.ars,
+        "kind": city.kind.value,
+        "official_name": city.official_name,
+        "website": city.website,
+        "email": city.email,
+    }
     return [{"key": k, "value": v} for k, v in sorted(pairs.items()) if v]
 
 
@@ -187,9 +191,7 @@ def package_dict(dataset: Dataset, base_url: str) -> dict[str, Any]:
     lic = dataset.license
     org = organization_dict(dataset.municipality)
     resources = [resource_dict(d, dataset, i, base_url) for i, d in enumerate(dataset.distributions)]
-    tags = [
-        {"name": k, "display_name": k, "state": "active", "vocabulary_id": None} for k in dataset.keywords
-    ]
+    tags = [{"name": k, "display_name": k, "state": "active", "vocabulary_id": None} for k in dataset.keywords]
     groups = [group_dict(t) for t in dataset.themes if t in EU_THEMES]
     return {
         "id": dataset.identifier,

@@ -66,9 +66,7 @@ def postings(doc: Document, lexicon: frozenset[str]) -> dict[str, float]:
         # Both "pflanz Jahr" and "pflanzjahr" for a column "pflanzJahr": people type either.
         "columns": " ".join(f"{_CAMEL.sub(' ', name)} {_JOINERS.sub('', name)}" for name in doc.column_names),
         "description": doc.description,
-        "context": " ".join(
-            [doc.municipality_name, *(EU_THEMES[t][0] for t in doc.themes if t in EU_THEMES)]
-        ),
+        "context": " ".join([doc.municipality_name, *(EU_THEMES[t][0] for t in doc.themes if t in EU_THEMES)]),
     }
     freq: dict[str, float] = defaultdict(float)
     length = 0
@@ -107,16 +105,21 @@ def _table(model: type[Base]) -> Table:
 def _documents(session: Session, ids: Sequence[int]) -> list[Document]:
     rows = session.execute(
         select(
-            Dataset.id, Dataset.title, Dataset.description, Dataset.keywords, Dataset.themes,
-            Municipality.slug, Municipality.name, Dataset.protection_class, Dataset.license_id,
+            Dataset.id,
+            Dataset.title,
+            Dataset.description,
+            Dataset.keywords,
+            Dataset.themes,
+            Municipality.slug,
+            Municipality.name,
+            Dataset.protection_class,
+            Dataset.license_id,
         )
         .join(Municipality, Municipality.id == Dataset.municipality_id)
         .where(Dataset.id.in_(ids))
-    )  # fmt: skip
+    )
     docs = {
-        r[0]: Document(
-            r[0], r[1] or "", r[2] or "", list(r[3] or []), list(r[4] or []), r[5], r[6], r[7], r[8]
-        )
+        r[0]: Document(r[0], r[1] or "", r[2] or "", list(r[3] or []), list(r[4] or []), r[5], r[6], r[7], r[8])
         for r in rows
     }
     for dataset_id, fmt, columns in session.execute(
@@ -153,9 +156,7 @@ def _remember_words(session: Session, words: set[str]) -> None:
     known: set[str] = set()
     ordered = sorted(words)
     for i in range(0, len(ordered), 500):
-        known.update(
-            session.scalars(select(SearchWord.word).where(SearchWord.word.in_(ordered[i : i + 500])))
-        )
+        known.update(session.scalars(select(SearchWord.word).where(SearchWord.word.in_(ordered[i : i + 500]))))
     new = [{"word": w} for w in ordered if w not in known]
     if new:
         session.execute(insert(_table(SearchWord)), new)

@@ -44,8 +44,16 @@ class HarvestSource(Base):
     last_result: Mapped[dict[str, Any] | None]
 
 
-SEARCH_COVER_COLUMNS = ("protection_class", "status", "municipality_id", "shared_in_network", "owner_id",
-                        "steward_id", "created_by_id", "modified")  # fmt: skip
+SEARCH_COVER_COLUMNS = (
+    "protection_class",
+    "status",
+    "municipality_id",
+    "shared_in_network",
+    "owner_id",
+    "steward_id",
+    "created_by_id",
+    "modified",
+)
 
 
 class Dataset(Protected, Base):

@@ -108,9 +108,14 @@ def search_page(request: Request, session: SessionDep, principal: PrincipalDep) 
     }
     page = _page_number(request)
     result = search.search_datasets(
-        session, principal=principal, query=query, filters=filters or None, sort=sort,
-        limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
-    )  # fmt: skip
+        session,
+        principal=principal,
+        query=query,
+        filters=filters or None,
+        sort=sort,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
     labels = _labels(session, language(request))
     active = [
         (param, value, labels.get(facet, {}).get(value, value))
@@ -135,9 +140,7 @@ def search_page(request: Request, session: SessionDep, principal: PrincipalDep) 
     )
 
 
-def _previews(
-    distributions: list[Distribution], store: FileStore, settings: Settings
-) -> dict[str, dict[str, Any]]:
+def _previews(distributions: list[Distribution], store: FileStore, settings: Settings) -> dict[str, dict[str, Any]]:
     """Preview of the first tabular files; a file that cannot be read gets its reason instead of a table."""
     from kikz.catalog import tabular
 
@@ -148,9 +151,7 @@ def _previews(
         if not dist.is_stored_file or dist.format not in tabular.TABULAR_FORMATS or not dist.checksum_sha256:
             continue
         try:
-            preview = tabular.preview(
-                store.path_for(dist.checksum_sha256), dist.format, rows=settings.preview_rows
-            )
+            preview = tabular.preview(store.path_for(dist.checksum_sha256), dist.format, rows=settings.preview_rows)
         except KikzError as exc:
             out[dist.identifier] = {"error": exc.message}
         except (OSError, ValueError) as exc:
@@ -170,9 +171,13 @@ def may_see_history(principal: Principal, dataset: Dataset) -> bool:
 
 @router.get("/datensaetze/{name}", response_class=HTMLResponse)
 def dataset_page(
-    request: Request, name: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+    request: Request,
+    name: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
     store: StoreDep,
-) -> HTMLResponse:  # fmt: skip
+) -> HTMLResponse:
     dataset = catalog.get_dataset(session, principal=principal, key=name)
     public = catalog.to_public(dataset, base_url=settings.base_url)
     lang = language(request)
@@ -184,9 +189,7 @@ def dataset_page(
             "active": "search",
             "ds": public,
             "dataset": dataset,
-            "themes": [
-                (t, EU_THEMES[t][1 if lang == "en" else 0] if t in EU_THEMES else t) for t in public.themes
-            ],
+            "themes": [(t, EU_THEMES[t][1 if lang == "en" else 0] if t in EU_THEMES else t) for t in public.themes],
             "frequency": FREQUENCIES.get(public.accrual_periodicity, public.accrual_periodicity),
             "previews": _previews(dataset.distributions, store, settings),
             "history": catalog.history(session, dataset=dataset) if show_history else None,
@@ -201,9 +204,14 @@ def city_page(request: Request, slug: str, session: SessionDep, principal: Princ
     city = tenancy.get_municipality(session, slug)
     page = _page_number(request)
     result = search.search_datasets(
-        session, principal=principal, query="", filters={"city": [city.slug]}, sort="modified",
-        limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
-    )  # fmt: skip
+        session,
+        principal=principal,
+        query="",
+        filters={"city": [city.slug]},
+        sort="modified",
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
     lang = language(request)
     themes = [
         (code, EU_THEMES[code][1 if lang == "en" else 0] if code in EU_THEMES else code, count)

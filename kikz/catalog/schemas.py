@@ -98,9 +98,7 @@ class DatasetUpdate(BaseModel):
 
     _validate_keywords = field_validator("keywords")(lambda cls, v: DatasetBase._clean_keywords(v) if v else v)
     _validate_themes = field_validator("themes")(lambda cls, v: DatasetBase._known_themes(v) if v else v)
-    _validate_freq = field_validator("accrual_periodicity")(
-        lambda cls, v: DatasetBase._known_frequency(v) if v else v
-    )
+    _validate_freq = field_validator("accrual_periodicity")(lambda cls, v: DatasetBase._known_frequency(v) if v else v)
 
 
 class DistributionPublic(BaseModel):

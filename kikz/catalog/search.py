@@ -30,7 +30,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kikz.catalog import indexing, search_index, search_state, search_visibility, text
+from kikz.catalog import indexing, search_index, search_runtime, search_state, search_visibility, text
 from kikz.catalog.models import Dataset
 from kikz.errors import InvalidInput
 from kikz.tenancy.permissions import Principal, visible
@@ -94,9 +94,7 @@ def analyse_query(query: str) -> list[QueryWord]:
     return out
 
 
-def _validate(
-    filters: dict[str, list[str]] | None, sort: str, limit: int, offset: int
-) -> dict[str, list[str]]:
+def _validate(filters: dict[str, list[str]] | None, sort: str, limit: int, offset: int) -> dict[str, list[str]]:
     if sort not in SORTS:
         raise InvalidInput(f"Unbekannte Sortierung '{str(sort)[:40]}' (erlaubt: {', '.join(SORTS)}).")
     if not 1 <= limit <= MAX_LIMIT:
@@ -121,10 +119,10 @@ def _snapshot(session: Session) -> tuple[search_index.Snapshot, search_state.Sta
     """The index as this session must see it, and the catalogue state it read."""
     state = search_state.read_state(session)
     if not search_state.is_uncommitted(session):
-        return search_index.current(session, state), state
+        return search_runtime.current(session, state), state
     # This transaction changed the catalogue: the shared (committed) index plus, privately, whatever this
     # session sees changed since; nothing of it is kept, since it may still roll back.
-    shared = search_index.committed(search_index.engine_of(session))
+    shared = search_runtime.committed(search_runtime.engine_of(session))
     if shared.token not in (state.token, ""):  # pragma: no cover - the database was replaced meanwhile
         raise RuntimeError("catalogue identity changed during a transaction")
     changed = search_state.changed_since(session, shared.version)
@@ -132,9 +130,7 @@ def _snapshot(session: Session) -> tuple[search_index.Snapshot, search_state.Sta
     return private, state
 
 
-def _scored_words(
-    session: Session, snapshot: search_index.Snapshot, words: list[QueryWord]
-) -> list[tuple[Arr, int]]:
+def _scored_words(session: Session, snapshot: search_index.Snapshot, words: list[QueryWord]) -> list[tuple[Arr, int]]:
     """Per query word the best weight per position and its document frequency.
 
     A compound query word that matches nothing is replaced by its parts, which must then all match.

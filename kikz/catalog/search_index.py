@@ -10,8 +10,8 @@ thousands of candidates per request is far too slow (0.3–2.5 s at 100,000 data
 * Changes arrive through the catalogue version (``search_state``): a **snapshot** is the base plus an
   overlay of the datasets changed since, which tombstones their base positions and holds their current
   documents in small Python structures. Snapshots are immutable; applying changes makes a new one, so
-  concurrent searches never see half an update. When the overlay grows past ``REBUILD_AFTER`` a background
-  thread builds a fresh base and swaps it in.
+  concurrent searches never see half an update. When the overlay grows too large a background
+  thread builds a fresh base and swaps it in (``search_runtime``: one index per database per process).
 * Nothing here decides who may see what: ``search.py`` intersects with the visible-id set that the SQL
   policy (``kikz.tenancy.permissions.visible``) returns.
 """
@@ -21,16 +21,13 @@ from __future__ import annotations
 import bisect
 import logging
 import math
-import threading
-import time
 import unicodedata
-import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from kikz.catalog import search_state, text
@@ -39,8 +36,6 @@ from kikz.catalog.models import Dataset, DatasetFacet, SearchPosting
 
 log = logging.getLogger(__name__)
 
-REBUILD_AFTER = 2_000  # overlay documents before the base is rebuilt in the background
-CATCH_UP_LIMIT = 20_000  # a process further behind than this rebuilds instead of replaying changes
 IN_CHUNK = 500
 PREFIX_FACTOR = 0.6  # "rad" in "radio": weaker evidence than the exact stem
 NO_TIME = -math.inf  # datasets without a modification time sort last
@@ -141,9 +136,7 @@ class Snapshot:
             start, end = int(base.term_offsets[lo]), int(base.term_offsets[hi])
             exact_end = int(base.term_offsets[lo + 1]) if base.terms[lo] == prefix else start
             if exact_end < end:  # longer words the prefix starts: several may hit one dataset
-                np.maximum.at(
-                    best, base.post_pos[exact_end:end], base.post_weight[exact_end:end] * PREFIX_FACTOR
-                )
+                np.maximum.at(best, base.post_pos[exact_end:end], base.post_weight[exact_end:end] * PREFIX_FACTOR)
             if start < exact_end:  # one term: positions are unique, plain fancy indexing is exact
                 pos = base.post_pos[start:exact_end]
                 best[pos] = np.maximum(best[pos], base.post_weight[start:exact_end])
@@ -226,9 +219,7 @@ def _csr(
     Two statements instead of one wide one: the second carries only numbers, which is what makes reading
     millions of postings fast. They run in one transaction, and the lengths are checked.
     """
-    grouped = conn.execute(
-        select(*key_columns, func.count()).group_by(*key_columns).order_by(*key_columns)
-    ).all()
+    grouped = conn.execute(select(*key_columns, func.count()).group_by(*key_columns).order_by(*key_columns)).all()
     value_columns = [id_column] if weight_column is None else [id_column, weight_column]
     result = conn.execute(select(*value_columns).order_by(*key_columns, id_column))
     # Plain numbers need no result processing: reading the driver's cursor directly is ~30× faster.
@@ -303,9 +294,7 @@ def build_base(conn: Connection) -> BaseIndex:
     facet_pos = np.concatenate(counted_slices).astype(np.int32) if counted_slices else np.zeros(0, np.int32)
     value_of_row = np.repeat(np.arange(len(counted), dtype=np.int32), lengths)
     by_position = np.argsort(facet_pos, kind="stable")
-    doc_offsets = np.concatenate(([0], np.cumsum(np.bincount(facet_pos, minlength=len(ids))))).astype(
-        np.int64
-    )
+    doc_offsets = np.concatenate(([0], np.cumsum(np.bincount(facet_pos, minlength=len(ids))))).astype(np.int64)
     return BaseIndex(
         version=state.version,
         token=state.token,
@@ -335,7 +324,7 @@ def _positions(lookup: Arr, dataset_ids: Arr) -> Arr:
     return out
 
 
-def _drop_orphans(base: BaseIndex) -> BaseIndex:
+def drop_orphans(base: BaseIndex) -> BaseIndex:
     """Postings whose dataset row is missing point at -1; drop them so every position is valid."""
     keep = base.post_pos >= 0
     if bool(keep.all()):
@@ -343,16 +332,31 @@ def _drop_orphans(base: BaseIndex) -> BaseIndex:
     term_of = np.repeat(np.arange(len(base.terms)), np.diff(base.term_offsets))
     counts = np.bincount(term_of[keep], minlength=len(base.terms))
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    return BaseIndex(**{**base.__dict__, "term_offsets": offsets, "post_pos": base.post_pos[keep],
-                        "post_weight": base.post_weight[keep]})  # fmt: skip
+    return BaseIndex(
+        **{
+            **base.__dict__,
+            "term_offsets": offsets,
+            "post_pos": base.post_pos[keep],
+            "post_weight": base.post_weight[keep],
+        }
+    )
 
 
 def snapshot_of(base: BaseIndex) -> Snapshot:
     return Snapshot(
-        base=base, version=base.version, token=base.token, docs={}, slots={}, ids=base.ids,
-        alive=np.ones(len(base.ids), dtype=bool), modified=base.modified, title_rank=base.title_rank,
-        lookup=_dense_lookup(base.ids), overlay_postings=[], alive_count=len(base.ids),
-    )  # fmt: skip
+        base=base,
+        version=base.version,
+        token=base.token,
+        docs={},
+        slots={},
+        ids=base.ids,
+        alive=np.ones(len(base.ids), dtype=bool),
+        modified=base.modified,
+        title_rank=base.title_rank,
+        lookup=_dense_lookup(base.ids),
+        overlay_postings=[],
+        alive_count=len(base.ids),
+    )
 
 
 def load_docs(conn: Connection | Session, dataset_ids: Iterable[int]) -> dict[int, Doc | None]:
@@ -434,152 +438,29 @@ def apply(snapshot: Snapshot, changes: dict[int, Doc | None], version: int, toke
             kept.extend((term, pos, weight) for term, weight in doc.postings.items())
     kept.sort()
     return Snapshot(
-        base=base, version=version, token=token, docs=docs, slots=slots, ids=ids, alive=alive,
-        modified=modified, title_rank=title_rank, lookup=lookup, overlay_postings=kept,
+        base=base,
+        version=version,
+        token=token,
+        docs=docs,
+        slots=slots,
+        ids=ids,
+        alive=alive,
+        modified=modified,
+        title_rank=title_rank,
+        lookup=lookup,
+        overlay_postings=kept,
         alive_count=int(alive.sum()),
-    )  # fmt: skip
-
-
-# --- one index per database per process ----------------------------------------------------------------
-
-
-@dataclass
-class Holder:
-    """The current snapshot of one database in this process, and the visibility memos for it."""
-
-    snapshot: Snapshot | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    rebuilding: bool = False
-    memos: dict[Any, Any] = field(default_factory=dict)  # search_visibility.Memo per principal
-    builds: int = 0
-    last_build_seconds: float = 0.0
-
-
-_HOLDERS: weakref.WeakKeyDictionary[Engine, Holder] = weakref.WeakKeyDictionary()
-_HOLDERS_LOCK = threading.Lock()
-
-
-def holder_for(engine: Engine) -> Holder:
-    with _HOLDERS_LOCK:
-        holder = _HOLDERS.get(engine)
-        if holder is None:
-            holder = _HOLDERS[engine] = Holder()
-        return holder
-
-
-def engine_of(session: Session) -> Engine:
-    bind = session.get_bind()
-    return bind if isinstance(bind, Engine) else bind.engine
-
-
-def _build_snapshot(engine: Engine, holder: Holder) -> Snapshot:
-    started = time.perf_counter()
-    with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        base = _drop_orphans(build_base(conn))
-        conn.rollback()
-    holder.builds += 1
-    holder.last_build_seconds = time.perf_counter() - started
-    log.info("search index built: %d datasets in %.2f s", len(base.ids), holder.last_build_seconds)
-    return snapshot_of(base)
-
-
-def catch_up(conn: Connection | Session, snapshot: Snapshot, state: search_state.State) -> Snapshot | None:
-    """The snapshot advanced to ``state`` by replaying the change log; None if a rebuild is needed."""
-    if state.token == snapshot.token and state.version <= snapshot.version:
-        return snapshot
-    if state.token != snapshot.token or state.pruned_below > snapshot.version:
-        return None
-    changed = search_state.changed_since(conn, snapshot.version, state.version)
-    if len(changed) > CATCH_UP_LIMIT:
-        return None
-    return apply(snapshot, load_docs(conn, changed), state.version, state.token)
-
-
-def current(session: Session, state: search_state.State) -> Snapshot:
-    """The shared snapshot, brought to ``state`` with this (committed-view) session if behind."""
-    engine = engine_of(session)
-    holder = holder_for(engine)
-    snap = holder.snapshot
-    if snap is not None and snap.token == state.token and snap.version >= state.version:
-        return snap  # a session on an older snapshot reads a slightly newer index: it converges
-    with holder.lock:
-        snap = holder.snapshot
-        if snap is not None and snap.token == state.token and snap.version >= state.version:
-            return snap
-        advanced = catch_up(session, snap, state) if snap is not None else None
-        if advanced is None:
-            advanced = _build_snapshot(engine, holder)
-            latest = search_state.read_state(session)
-            advanced = catch_up(session, advanced, latest) or advanced
-        holder.snapshot = advanced
-    if len(advanced.docs) > REBUILD_AFTER:
-        rebuild_in_background(engine)
-    return advanced
-
-
-def committed(engine: Engine) -> Snapshot:
-    """The shared snapshot at the latest committed version (read on a connection of its own)."""
-    holder = holder_for(engine)
-    with engine.connect() as conn:
-        state = search_state.read_state(conn)
-        snap = holder.snapshot
-        if snap is not None and snap.token == state.token and snap.version >= state.version:
-            return snap
-        with holder.lock:
-            snap = holder.snapshot
-            advanced = catch_up(conn, snap, state) if snap is not None else None
-            if advanced is None:
-                advanced = _build_snapshot(engine, holder)
-                advanced = catch_up(conn, advanced, search_state.read_state(conn)) or advanced
-            holder.snapshot = advanced
-        conn.rollback()
-    return advanced
-
-
-def rebuild_in_background(engine: Engine) -> threading.Thread | None:
-    """Build a fresh base off the request path and swap it in (replaying what changed meanwhile)."""
-    holder = holder_for(engine)
-    with holder.lock:
-        if holder.rebuilding:
-            return None
-        holder.rebuilding = True
-
-    def work() -> None:
-        try:
-            fresh = _build_snapshot(engine, holder)
-            with engine.connect() as conn, holder.lock:
-                state = search_state.read_state(conn)
-                advanced = catch_up(conn, fresh, state)
-                old = holder.snapshot
-                if advanced is not None and (
-                    old is None or old.token != state.token or old.version <= state.version
-                ):
-                    holder.snapshot = advanced
-                conn.rollback()
-        except Exception:  # the old snapshot keeps serving; the next overflow tries again
-            log.exception("background rebuild of the search index failed")
-        finally:
-            holder.rebuilding = False
-
-    thread = threading.Thread(target=work, name="kikz-search-rebuild", daemon=True)
-    thread.start()
-    return thread
+    )
 
 
 __all__ = [
     "BaseIndex",
     "Doc",
-    "Holder",
     "Snapshot",
     "apply",
     "build_base",
-    "catch_up",
-    "committed",
-    "current",
-    "holder_for",
+    "drop_orphans",
     "load_docs",
-    "rebuild_in_background",
+    "snapshot_of",
     "title_sort_key",
 ]

@@ -69,9 +69,7 @@ class State:
 def read_state(conn: Connection | Session) -> State:
     """The version as this connection or session sees it (one primary-key read)."""
     row = conn.execute(
-        select(CatalogState.version, CatalogState.token, CatalogState.pruned_below).where(
-            CatalogState.id == STATE_ID
-        )
+        select(CatalogState.version, CatalogState.token, CatalogState.pruned_below).where(CatalogState.id == STATE_ID)
     ).first()
     return State(int(row[0]), str(row[1]), int(row[2])) if row else State(0, "", 0)
 
@@ -97,12 +95,7 @@ def _insert_state(conn: Connection) -> None:
 
 def _bump(conn: Connection) -> int:
     table = STATE_TABLE
-    stmt = (
-        update(table)
-        .where(table.c.id == STATE_ID)
-        .values(version=table.c.version + 1)
-        .returning(table.c.version)
-    )
+    stmt = update(table).where(table.c.id == STATE_ID).values(version=table.c.version + 1).returning(table.c.version)
     version = conn.execute(stmt).scalar()
     if version is None:
         _insert_state(conn)

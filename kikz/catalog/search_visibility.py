@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,7 @@ import numpy as np
 from sqlalchemy import String, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from kikz.catalog import search_index, search_state
+from kikz.catalog import search_index, search_runtime, search_state
 from kikz.catalog.models import Dataset
 from kikz.db import utcnow
 from kikz.tenancy.models import AccessGrant
@@ -35,7 +34,7 @@ from kikz.tenancy.permissions import Principal, visible
 
 MEMO_SECONDS = 60.0
 INCREMENTAL_LIMIT = 2_000  # more changed datasets than this: ask for the whole set again
-MAX_MEMOS = 10_000
+MAX_MEMOS = 2_000  # principals remembered at once (12.5 KB each at 100,000 datasets)
 IN_CHUNK = 500
 
 Arr = np.ndarray[Any, Any]
@@ -46,9 +45,15 @@ class Memo:
     version: int
     token: str
     expires: float  # time.monotonic() deadline
-    by_id: Arr  # bool, indexed by dataset id: visible or not
-    mask_for: weakref.ref[search_index.Snapshot] | None = None
-    mask: Arr | None = None
+    bits: Arr  # packed bits, indexed by dataset id: visible or not
+    size: int  # number of dataset ids the bits cover
+
+    @classmethod
+    def of(cls, version: int, token: str, expires: float, by_id: Arr) -> Memo:
+        return cls(version, token, expires, np.packbits(by_id), len(by_id))
+
+    def by_id(self) -> Arr:
+        return np.unpackbits(self.bits, count=self.size).view(bool)
 
 
 def principal_key(principal: Principal) -> tuple[Any, ...]:
@@ -80,9 +85,7 @@ def visible_ids(session: Session, principal: Principal, among: Sequence[int] | N
     parts = []
     for start in range(0, len(among), IN_CHUNK):
         chunk = list(among[start : start + IN_CHUNK])
-        parts.append(
-            _aggregate(session, select(Dataset.id).where(Dataset.id.in_(chunk), visible(principal, Dataset)))
-        )
+        parts.append(_aggregate(session, select(Dataset.id).where(Dataset.id.in_(chunk), visible(principal, Dataset))))
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
@@ -125,7 +128,7 @@ def visible_mask(
     """Boolean mask over the snapshot's positions: true where ``principal`` may see the dataset."""
     if search_state.is_uncommitted(session):
         return snapshot.mask_of(visible_ids(session, principal))
-    holder = search_index.holder_for(search_index.engine_of(session))
+    holder = search_runtime.holder_for(search_runtime.engine_of(session))
     key = principal_key(principal)
     memo: Memo | None = holder.memos.get(key)
     now = time.monotonic()
@@ -138,15 +141,21 @@ def visible_mask(
         memo = None
     if memo is None:
         deadline = _deadline(session, principal)
-        memo = Memo(state.version, state.token, deadline, _by_id(visible_ids(session, principal)))
-    if memo.mask is None or memo.mask_for is None or memo.mask_for() is not snapshot:
-        memo.mask = _snapshot_mask(snapshot, memo.by_id)
-        memo.mask_for = weakref.ref(snapshot)
-    if len(holder.memos) >= MAX_MEMOS:
-        for stale in [k for k, m in holder.memos.items() if m.expires <= now]:
-            holder.memos.pop(stale, None)
-    holder.memos[key] = memo
-    return memo.mask
+        memo = Memo.of(state.version, state.token, deadline, _by_id(visible_ids(session, principal)))
+    _remember(holder.memos, key, memo, now)
+    return _snapshot_mask(snapshot, memo.by_id())
+
+
+def _remember(memos: dict[Any, Memo], key: tuple[Any, ...], memo: Memo, now: float) -> None:
+    """Store as most recently used; beyond MAX_MEMOS drop expired, then least recently used entries."""
+    memos.pop(key, None)
+    memos[key] = memo
+    if len(memos) > MAX_MEMOS:
+        entries = list(memos.items())  # one atomic copy: other threads may store meanwhile
+        expired = [k for k, m in entries if m.expires <= now]
+        oldest = [k for k, _ in entries[: max(0, len(entries) - len(expired) - MAX_MEMOS)]]
+        for stale in expired + oldest:
+            memos.pop(stale, None)
 
 
 def _advance(session: Session, principal: Principal, memo: Memo, state: search_state.State) -> Memo | None:
@@ -157,12 +166,13 @@ def _advance(session: Session, principal: Principal, memo: Memo, state: search_s
     if len(changed) > INCREMENTAL_LIMIT:
         return None
     changed_ids = np.array(changed, dtype=np.int64)
-    by_id = np.zeros(max(len(memo.by_id), int(changed_ids.max()) + 1 if changed else 0), dtype=bool)
-    by_id[: len(memo.by_id)] = memo.by_id
+    old = memo.by_id()
+    by_id = np.zeros(max(len(old), int(changed_ids.max()) + 1 if changed else 0), dtype=bool)
+    by_id[: len(old)] = old
     by_id[changed_ids] = False
     by_id[visible_ids(session, principal, changed)] = True
     expires = memo.expires if principal.user_id is None else min(memo.expires, _deadline(session, principal))
-    return Memo(state.version, state.token, expires, by_id)
+    return Memo.of(state.version, state.token, expires, by_id)
 
 
 __all__ = ["principal_key", "visible_ids", "visible_mask"]

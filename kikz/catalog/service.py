@@ -26,17 +26,36 @@ from kikz.db import utcnow
 from kikz.errors import Conflict, InvalidInput, KikzError, NotFound, TooLarge
 from kikz.storage import FileStore, UploadTooLarge
 from kikz.tenancy.models import Municipality
-from kikz.tenancy.permissions import Action, Principal, PermissionDenied, require, visible
+from kikz.tenancy.permissions import Action, PermissionDenied, Principal, require, visible
 from kikz.types import DatasetStatus, ProtectionClass
 
 DISTRIBUTION_ADDED = "catalog.distribution_added"
 
 SNAPSHOT_FIELDS = (
-    "identifier", "name", "title", "description", "keywords", "themes", "contact_name", "contact_email",
-    "contact_url", "license_id", "temporal_start", "temporal_end", "accrual_periodicity", "landing_page",
-    "conforms_to", "legal_basis", "protection_class", "contains_personal_data", "art9_data", "status",
-    "shared_in_network", "owner_id", "steward_id",
-)  # fmt: skip
+    "identifier",
+    "name",
+    "title",
+    "description",
+    "keywords",
+    "themes",
+    "contact_name",
+    "contact_email",
+    "contact_url",
+    "license_id",
+    "temporal_start",
+    "temporal_end",
+    "accrual_periodicity",
+    "landing_page",
+    "conforms_to",
+    "legal_basis",
+    "protection_class",
+    "contains_personal_data",
+    "art9_data",
+    "status",
+    "shared_in_network",
+    "owner_id",
+    "steward_id",
+)
 
 
 def slugify(text: str, *, max_length: int = 100) -> str:
@@ -55,10 +74,15 @@ def snapshot(dataset: Dataset) -> dict[str, Any]:
             value = value.value
         out[name] = value
     out["distributions"] = [
-        {"identifier": d.identifier, "title": d.title, "format": d.format, "checksum_sha256": d.checksum_sha256,
-         "access_url": d.access_url}
+        {
+            "identifier": d.identifier,
+            "title": d.title,
+            "format": d.format,
+            "checksum_sha256": d.checksum_sha256,
+            "access_url": d.access_url,
+        }
         for d in dataset.distributions
-    ]  # fmt: skip
+    ]
     return out
 
 
@@ -134,9 +158,14 @@ def create_dataset(session: Session, *, principal: Principal, data: DatasetCreat
     _flush_or_conflict(session, "Der Datensatz")
     _record_version(session, dataset, principal, "angelegt")
     audit.record(
-        session, actor=principal, action="dataset.create", entity_type="dataset", entity_id=dataset.identifier,
-        municipality_id=city.id, after=snapshot(dataset),
-    )  # fmt: skip
+        session,
+        actor=principal,
+        action="dataset.create",
+        entity_type="dataset",
+        entity_id=dataset.identifier,
+        municipality_id=city.id,
+        after=snapshot(dataset),
+    )
     search.index_dataset(session, dataset)
     return dataset
 
@@ -200,9 +229,15 @@ def update_dataset(
     session.flush()
     _record_version(session, dataset, principal, data.change_note or "geändert")
     audit.record(
-        session, actor=principal, action="dataset.update", entity_type="dataset", entity_id=dataset.identifier,
-        municipality_id=dataset.municipality_id, before=before, after=snapshot(dataset),
-    )  # fmt: skip
+        session,
+        actor=principal,
+        action="dataset.update",
+        entity_type="dataset",
+        entity_id=dataset.identifier,
+        municipality_id=dataset.municipality_id,
+        before=before,
+        after=snapshot(dataset),
+    )
     search.index_dataset(session, dataset)
     return dataset
 
@@ -210,9 +245,14 @@ def update_dataset(
 def delete_dataset(session: Session, *, principal: Principal, dataset: Dataset) -> None:
     require(principal, Action.DELETE_DATASET, dataset)
     audit.record(
-        session, actor=principal, action="dataset.delete", entity_type="dataset", entity_id=dataset.identifier,
-        municipality_id=dataset.municipality_id, before=snapshot(dataset),
-    )  # fmt: skip
+        session,
+        actor=principal,
+        action="dataset.delete",
+        entity_type="dataset",
+        entity_id=dataset.identifier,
+        municipality_id=dataset.municipality_id,
+        before=snapshot(dataset),
+    )
     session.delete(dataset)
     session.flush()
 
@@ -263,10 +303,15 @@ def _touch(session: Session, dataset: Dataset, principal: Principal, note: str, 
     session.refresh(dataset, ["distributions"])
     _record_version(session, dataset, principal, note)
     audit.record(
-        session, actor=principal, action="dataset.distribution", entity_type="dataset",
-        entity_id=dataset.identifier, municipality_id=dataset.municipality_id, before=before,
+        session,
+        actor=principal,
+        action="dataset.distribution",
+        entity_type="dataset",
+        entity_id=dataset.identifier,
+        municipality_id=dataset.municipality_id,
+        before=before,
         after=snapshot(dataset),
-    )  # fmt: skip
+    )
     search.index_dataset(session, dataset)
 
 

@@ -31,17 +31,41 @@ from kikz.web.templating import language, render
 router = APIRouter(include_in_schema=False)
 
 DATASET_FIELDS = (
-    "title", "description", "keywords", "themes", "license_id", "contact_name", "contact_email",
-    "contact_url", "accrual_periodicity", "temporal_start", "temporal_end", "landing_page", "legal_basis",
+    "title",
+    "description",
+    "keywords",
+    "themes",
+    "license_id",
+    "contact_name",
+    "contact_email",
+    "contact_url",
+    "accrual_periodicity",
+    "temporal_start",
+    "temporal_end",
+    "landing_page",
+    "legal_basis",
     "shared_in_network",
-)  # fmt: skip
-EXTRA_FIELDS = ("municipality", "name", "identifier", "protection_class", "contains_personal_data", "status",
-                "change_note")  # fmt: skip
+)
+EXTRA_FIELDS = (
+    "municipality",
+    "name",
+    "identifier",
+    "protection_class",
+    "contains_personal_data",
+    "status",
+    "change_note",
+)
 PERSONAL = {"ja": True, "nein": False, "": None}
 FIELD_ORDER = (
-    "municipality", "name", "identifier", *DATASET_FIELDS, "protection_class", "contains_personal_data",
-    "status", "change_note",
-)  # fmt: skip
+    "municipality",
+    "name",
+    "identifier",
+    *DATASET_FIELDS,
+    "protection_class",
+    "contains_personal_data",
+    "status",
+    "change_note",
+)
 
 
 async def submitted_form(request: Request) -> FormData:
@@ -54,9 +78,15 @@ FormDep = Annotated[FormData, Depends(submitted_form)]
 def _field_for(message: str) -> str | None:
     """Which form field a service message is about, so the error summary can link to it."""
     checks = (
-        ("Lizenz", "license_id"), ("Kennung", "identifier"), ("Namen", "name"), ("Kommune", "municipality"),
-        ("Zugriffs-URL", "access_url"), ("Format", "link_format"), ("Datei", "file"), ("Limit", "file"),
-    )  # fmt: skip
+        ("Lizenz", "license_id"),
+        ("Kennung", "identifier"),
+        ("Namen", "name"),
+        ("Kommune", "municipality"),
+        ("Zugriffs-URL", "access_url"),
+        ("Format", "link_format"),
+        ("Datei", "file"),
+        ("Limit", "file"),
+    )
     return next((name for word, name in checks if word in message), None)
 
 
@@ -174,9 +204,13 @@ def staff_home(request: Request, session: SessionDep, principal: PrincipalDep) -
 
 
 def _render_new(
-    request: Request, session: Session, principal: Principal, values: dict[str, Any], errors: FormErrors,
+    request: Request,
+    session: Session,
+    principal: Principal,
+    values: dict[str, Any],
+    errors: FormErrors,
     status_code: int = 200,
-) -> Response:  # fmt: skip
+) -> Response:
     cities = writable_cities(principal, session)
     if not cities:
         raise PermissionDenied("Sie dürfen in keiner Kommune Datensätze anlegen.")
@@ -219,9 +253,7 @@ def create(request: Request, session: SessionDep, principal: PrincipalDep, form:
             municipality=values["municipality"],
             name=values["name"] or None,
             identifier=values["identifier"] or None,
-            protection_class=ProtectionClass(values["protection_class"])
-            if values["protection_class"]
-            else None,
+            protection_class=ProtectionClass(values["protection_class"]) if values["protection_class"] else None,
             contains_personal_data=PERSONAL.get(values["contains_personal_data"]),
         )
     except ValidationError as exc:
@@ -235,9 +267,7 @@ def create(request: Request, session: SessionDep, principal: PrincipalDep, form:
             status_code = _service_error(session, errors, exc)
         else:
             if allowed(principal, Action.EDIT_DATASET, dataset):
-                return RedirectResponse(
-                    f"/verwaltung/datensaetze/{dataset.name}/bearbeiten?hinweis=angelegt", 303
-                )
+                return RedirectResponse(f"/verwaltung/datensaetze/{dataset.name}/bearbeiten?hinweis=angelegt", 303)
             return RedirectResponse(f"/datensaetze/{dataset.name}?hinweis=angelegt", 303)
     errors.sort(FIELD_ORDER)
     return _render_new(request, session, principal, values, errors, status_code)
@@ -254,10 +284,17 @@ def _editable(session: Session, principal: Principal, name: str) -> Dataset:
 
 
 def _render_edit(
-    request: Request, session: Session, principal: Principal, name: str, *,
-    values: dict[str, Any] | None = None, errors: FormErrors | None = None,
-    upload: dict[str, str] | None = None, link: dict[str, str] | None = None, status_code: int = 200,
-) -> Response:  # fmt: skip
+    request: Request,
+    session: Session,
+    principal: Principal,
+    name: str,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    upload: dict[str, str] | None = None,
+    link: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     dataset = _editable(session, principal, name)
     settings = request.app.state.settings
     return render(
@@ -288,9 +325,7 @@ def edit_form(request: Request, name: str, session: SessionDep, principal: Princ
 
 
 @router.post("/verwaltung/datensaetze/{name}/bearbeiten", response_class=HTMLResponse)
-def update(
-    request: Request, name: str, session: SessionDep, principal: PrincipalDep, form: FormDep
-) -> Response:
+def update(request: Request, name: str, session: SessionDep, principal: PrincipalDep, form: FormDep) -> Response:
     if principal.is_anonymous:
         return login_redirect(request)
     dataset = _editable(session, principal, name)
@@ -320,19 +355,20 @@ def update(
         except (KikzError, PermissionDenied) as exc:
             status_code = _service_error(session, errors, exc)
         else:
-            return RedirectResponse(
-                f"/verwaltung/datensaetze/{dataset.name}/bearbeiten?hinweis=gespeichert", 303
-            )
-    return _render_edit(
-        request, session, principal, name, values=values, errors=errors, status_code=status_code
-    )
+            return RedirectResponse(f"/verwaltung/datensaetze/{dataset.name}/bearbeiten?hinweis=gespeichert", 303)
+    return _render_edit(request, session, principal, name, values=values, errors=errors, status_code=status_code)
 
 
 @router.post("/verwaltung/datensaetze/{name}/dateien", response_class=HTMLResponse)
 def upload_file(
-    request: Request, name: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
-    store: StoreDep, form: FormDep,
-) -> Response:  # fmt: skip
+    request: Request,
+    name: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    form: FormDep,
+) -> Response:
     if principal.is_anonymous:
         return login_redirect(request)
     dataset = _editable(session, principal, name)
@@ -344,22 +380,24 @@ def upload_file(
         return _render_edit(request, session, principal, name, errors=errors, upload=values, status_code=422)
     try:
         catalog.add_file_distribution(
-            session, principal=principal, dataset=dataset, store=store, filename=upload.filename,
-            stream=upload.file, max_bytes=settings.max_upload_bytes, title=values["file_title"],
-        )  # fmt: skip
+            session,
+            principal=principal,
+            dataset=dataset,
+            store=store,
+            filename=upload.filename,
+            stream=upload.file,
+            max_bytes=settings.max_upload_bytes,
+            title=values["file_title"],
+        )
     except (KikzError, PermissionDenied) as exc:
         status_code = _service_error(session, errors, exc)
         errors.items = [("file", message) for _, message in errors.items]
-        return _render_edit(
-            request, session, principal, name, errors=errors, upload=values, status_code=status_code
-        )
+        return _render_edit(request, session, principal, name, errors=errors, upload=values, status_code=status_code)
     return RedirectResponse(f"/verwaltung/datensaetze/{dataset.name}/bearbeiten?hinweis=datei", 303)
 
 
 @router.post("/verwaltung/datensaetze/{name}/links", response_class=HTMLResponse)
-def add_link(
-    request: Request, name: str, session: SessionDep, principal: PrincipalDep, form: FormDep
-) -> Response:
+def add_link(request: Request, name: str, session: SessionDep, principal: PrincipalDep, form: FormDep) -> Response:
     if principal.is_anonymous:
         return login_redirect(request)
     dataset = _editable(session, principal, name)
@@ -367,12 +405,14 @@ def add_link(
     errors = FormErrors()
     try:
         catalog.add_link_distribution(
-            session, principal=principal, dataset=dataset, access_url=values["access_url"],
-            title=values["link_title"], fmt=values["link_format"],
-        )  # fmt: skip
+            session,
+            principal=principal,
+            dataset=dataset,
+            access_url=values["access_url"],
+            title=values["link_title"],
+            fmt=values["link_format"],
+        )
     except (KikzError, PermissionDenied) as exc:
         status_code = _service_error(session, errors, exc)
-        return _render_edit(
-            request, session, principal, name, errors=errors, link=values, status_code=status_code
-        )
+        return _render_edit(request, session, principal, name, errors=errors, link=values, status_code=status_code)
     return RedirectResponse(f"/verwaltung/datensaetze/{dataset.name}/bearbeiten?hinweis=link", 303)

@@ -33,7 +33,10 @@ HVD_CATEGORIES: dict[str, tuple[str, str]] = {
 }
 
 EU_THEMES: dict[str, tuple[str, str]] = {
-    "AGRI": ("Landwirtschaft, Fischerei, Forstwirtschaft und Nahrungsmittel", "Agriculture, fisheries, forestry and food"),
+    "AGRI": (
+        "Landwirtschaft, Fischerei, Forstwirtschaft und Nahrungsmittel",
+        "Agriculture, fisheries, forestry and food",
+    ),
     "ECON": ("Wirtschaft und Finanzen", "Economy and finance"),
     "EDUC": ("Bildung, Kultur und Sport", "Education, culture and sport"),
     "ENER": ("Energie", "Energy"),

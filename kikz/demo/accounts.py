@@ -63,8 +63,7 @@ def create_accounts(session: Session, municipalities: dict[str, Municipality]) -
     # cost several seconds on every first start.
     password_hash = tenancy.hash_password(DEMO_PASSWORD)
     existing = {
-        u.email: u
-        for u in session.scalars(select(User).where(User.email.in_(a.email for a in demo_accounts())))
+        u.email: u for u in session.scalars(select(User).where(User.email.in_(a.email for a in demo_accounts())))
     }
     users: dict[str, User] = {}
     for account in demo_accounts():
@@ -78,9 +77,7 @@ def create_accounts(session: Session, municipalities: dict[str, Municipality]) -
             )
             user.password_hash = password_hash
         if account.municipality and account.role:
-            tenancy.grant_role(
-                session, user=user, municipality=municipalities[account.municipality], role=account.role
-            )
+            tenancy.grant_role(session, user=user, municipality=municipalities[account.municipality], role=account.role)
         users[account.email] = user
     session.flush()
     return users

@@ -16,9 +16,7 @@ Value = str | int | float | bool | dt.date | dt.datetime | None
 
 # Output formats of the demo: the part after the dot is how the file is written.
 CSV_UTF8 = "csv"  # UTF-8, comma, decimal point, ISO dates
-CSV_DE = (
-    "csv-de"  # Windows-1252, semicolon, decimal comma, German dates (what Excel on German Windows writes)
-)
+CSV_DE = "csv-de"  # Windows-1252, semicolon, decimal comma, German dates (what Excel on German Windows writes)
 XLSX = "xlsx"
 JSON = "json"
 GEOJSON = "geojson"

@@ -153,9 +153,7 @@ def _ascii(text: str) -> str:
     return "".join(c for c in text.translate(table).lower() if c.isalnum() or c in ".-")
 
 
-def person(
-    rng: random.Random, city: City, *, min_age: int = 18, max_age: int = 85, ref_year: int = 2024
-) -> Person:
+def person(rng: random.Random, city: City, *, min_age: int = 18, max_age: int = 85, ref_year: int = 2024) -> Person:
     sex = rng.choice("wm")
     first = rng.choice(FIRST_FEMALE if sex == "w" else FIRST_MALE)
     last = rng.choice(LAST)

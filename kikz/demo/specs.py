@@ -73,9 +73,7 @@ class DatasetSpec:
         if protection.cls is None:  # nobody has looked at it yet: no licence, personal data unknown
             return replace(self, protection=protection, license_id=None, personal=None)
         closed = protection.cls is not ProtectionClass.OEFFENTLICH
-        lic = (
-            (self.license_id if self.license_id in CLOSED else "other-closed") if closed else self.license_id
-        )
+        lic = (self.license_id if self.license_id in CLOSED else "other-closed") if closed else self.license_id
         return replace(self, protection=protection, license_id=lic)
 
 

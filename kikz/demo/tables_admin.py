@@ -78,11 +78,7 @@ def council_decisions(city: City, rng: random.Random, *, count: int = 140) -> Ta
         yes = rng.randint(20, 59)
         no = rng.randint(0, 59 - yes) if rng.random() < 0.7 else 0
         abstain = rng.randint(0, max(0, 59 - yes - no) // 3)
-        result = (
-            "einstimmig angenommen"
-            if no == 0 and abstain == 0
-            else ("angenommen" if yes > no else "abgelehnt")
-        )
+        result = "einstimmig angenommen" if no == 0 and abstain == 0 else ("angenommen" if yes > no else "abgelehnt")
         rows.append(
             (
                 f"{day.year}/{i + 100:04d}",
@@ -96,9 +92,7 @@ def council_decisions(city: City, rng: random.Random, *, count: int = 140) -> Ta
             )
         )
     rows.sort(key=lambda r: (r[1], r[0]))
-    return Table(
-        ["Drucksache", "Sitzungsdatum", "Gremium", "Betreff", "Ergebnis", "Ja", "Nein", "Enthaltungen"], rows
-    )
+    return Table(["Drucksache", "Sitzungsdatum", "Gremium", "Betreff", "Ergebnis", "Ja", "Nein", "Enthaltungen"], rows)
 
 
 def business_registrations(city: City, rng: random.Random, *, count: int = 420) -> Table:
@@ -207,10 +201,8 @@ def citizen_requests(city: City, rng: random.Random, *, count: int = 320) -> Tab
                 "",
             )
         )
-        body = (
-            f"Sehr geehrte Damen und Herren, {text}. {closing} Mit freundlichen Grüßen {p.full_name}".replace(
-                "  ", " "
-            )
+        body = f"Sehr geehrte Damen und Herren, {text}. {closing} Mit freundlichen Grüßen {p.full_name}".replace(
+            "  ", " "
         )
         received = dt.datetime(2024, 1, 1, 7) + dt.timedelta(minutes=rng.randrange(365 * 24 * 60))
         status = rng.choice(("erledigt", "erledigt", "in Bearbeitung", "weitergeleitet", "neu"))

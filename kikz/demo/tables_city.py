@@ -11,8 +11,16 @@ from kikz.demo.cities import City
 from kikz.demo.files import Table, Value
 from kikz.demo.tables_mobility import YEAR
 
-AGE_GROUPS = ("0 bis 5", "6 bis 14", "15 bis 17", "18 bis 24", "25 bis 44", "45 bis 64", "65 bis 79",
-              "80 und älter")  # fmt: skip
+AGE_GROUPS = (
+    "0 bis 5",
+    "6 bis 14",
+    "15 bis 17",
+    "18 bis 24",
+    "25 bis 44",
+    "45 bis 64",
+    "65 bis 79",
+    "80 und älter",
+)
 
 AGE_SHARES = (0.058, 0.083, 0.027, 0.085, 0.285, 0.265, 0.137, 0.06)
 
@@ -54,9 +62,7 @@ def district_boundaries(city: City, rng: random.Random) -> Table:
             )
         )
         geoms.append({"type": "Polygon", "coordinates": [[list(p) for p in shape.ring]]})
-    return Table(
-        ["Stadtteil-Schlüssel", "Stadtteil", "Fläche km²", "Einwohner", "Einwohner je km²"], rows, geoms
-    )
+    return Table(["Stadtteil-Schlüssel", "Stadtteil", "Fläche km²", "Einwohner", "Einwohner je km²"], rows, geoms)
 
 
 def population_by_district(city: City, rng: random.Random) -> Table:
@@ -248,9 +254,7 @@ def building_energy(city: City, rng: random.Random) -> Table:
             winter = 1 + 0.25 * math.cos(2 * math.pi * (month - 1) / 12)
             holidays = 0.6 if use in ("Schule", "Kita") and month in (7, 8) else 1.0
             power = round(base[use] * size * winter * holidays * rng.uniform(0.93, 1.07))
-            heat = round(
-                power * (3.2 if use != "Bad" else 1.8) * max(0.15, winter - 0.6) * rng.uniform(0.9, 1.1)
-            )
+            heat = round(power * (3.2 if use != "Bad" else 1.8) * max(0.15, winter - 0.6) * rng.uniform(0.9, 1.1))
             rows.append(
                 (
                     f"L-{n:03d}",
@@ -291,9 +295,7 @@ def road_condition(city: City, rng: random.Random) -> Table:
                     rng.randint(80, 700),
                     rng.choice(("Asphalt", "Asphalt", "Pflaster", "Beton")),
                     grade,
-                    rng.choice(
-                        ("keine", "Oberflächenbehandlung", "Deckenerneuerung", "grundhafte Erneuerung")
-                    )
+                    rng.choice(("keine", "Oberflächenbehandlung", "Deckenerneuerung", "grundhafte Erneuerung"))
                     if grade >= 3.5
                     else "keine",
                     rng.randint(1965, 2022),

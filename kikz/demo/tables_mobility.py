@@ -66,9 +66,7 @@ def bike_counts(city: City, rng: random.Random, *, sites: int = 2) -> Table:
                 inbound = round(total * (split if hour < 12 else 1 - split))
                 rows.append((site, dt.datetime.combine(day, dt.time(hour)), inbound, total - inbound, total))
             day += dt.timedelta(days=1)
-    return Table(
-        ["Zählstelle", "Zeitpunkt", "Richtung stadteinwärts", "Richtung stadtauswärts", "Gesamt"], rows
-    )
+    return Table(["Zählstelle", "Zeitpunkt", "Richtung stadteinwärts", "Richtung stadtauswärts", "Gesamt"], rows)
 
 
 def traffic_counts(city: City, rng: random.Random, *, days: int = 21) -> Table:
@@ -124,9 +122,7 @@ def car_park_occupancy(city: City, rng: random.Random, *, days: int = 28) -> Tab
                 else (0.15 if _sunday_like(ts.date()) else 0.2 + 0.8 * math.exp(-((ts.hour - 13) ** 2) / 14))
             )
             occupied = max(0, min(capacity, round(capacity * pull * shape + rng.gauss(0, capacity * 0.03))))
-            rows.append(
-                (ts, name, capacity, occupied, capacity - occupied, round(100 * occupied / capacity, 1))
-            )
+            rows.append((ts, name, capacity, occupied, capacity - occupied, round(100 * occupied / capacity, 1)))
     return Table(["Zeitpunkt", "Parkhaus", "Stellplätze", "belegt", "frei", "Auslastung %"], rows)
 
 

@@ -43,17 +43,13 @@ def schools(city: City, rng: random.Random) -> Table:
     names = [(f"Grundschule {d.name}", "Grundschule") for d in city.districts[1:]]
     names += [(n, rng.choice(("Grundschule", "Grundschule", "Förderschule"))) for n in SCHOOL_NAMES[:6]]
     names += [(f"Gesamtschule {city.name}-{r}", "Integrierte Gesamtschule") for r in ("Ost", "West")]
-    names += [(n, "Gymnasium") for n in SCHOOL_NAMES[6:9]] + [
-        (f"Berufliche Schulen {city.name}", "Berufliche Schule")
-    ]
+    names += [(n, "Gymnasium") for n in SCHOOL_NAMES[6:9]] + [(f"Berufliche Schulen {city.name}", "Berufliche Schule")]
     for name, kind in names:
         district = name.removeprefix("Grundschule ") if name.startswith("Grundschule ") else None
         lat, lon, district = geo.random_point(
             rng, city, district if district in {d.name for d in city.districts} else None
         )
-        pupils = {"Grundschule": (120, 420), "Förderschule": (60, 160), "Gymnasium": (700, 1300)}.get(
-            kind, (600, 1600)
-        )
+        pupils = {"Grundschule": (120, 420), "Förderschule": (60, 160), "Gymnasium": (700, 1300)}.get(kind, (600, 1600))
         n = rng.randint(*pupils)
         rows.append(
             (
@@ -117,11 +113,7 @@ def daycare_centres(city: City, rng: random.Random) -> Table:
         for _ in range(rng.randint(2, 4)):
             carrier = rng.choice(carriers)
             lat, lon, _ = geo.random_point(rng, city, d.name)
-            name = (
-                f"Kita {rng.choice(names)}"
-                if carrier != "Stadt"
-                else f"Städtische Kita {rng.choice(city.streets)}"
-            )
+            name = f"Kita {rng.choice(names)}" if carrier != "Stadt" else f"Städtische Kita {rng.choice(city.streets)}"
             rows.append(
                 (
                     name,
@@ -287,9 +279,7 @@ def pharmacies(city: City, rng: random.Random) -> Table:
                 lon,
             )
         )
-    return Table(
-        ["Apotheke", "Anschrift", "PLZ", "Stadtteil", "Telefon", "Öffnungszeiten", "lat", "lon"], rows
-    )
+    return Table(["Apotheke", "Anschrift", "PLZ", "Stadtteil", "Telefon", "Öffnungszeiten", "lat", "lon"], rows)
 
 
 def pharmacy_duty(city: City, rng: random.Random) -> Table:
@@ -317,9 +307,7 @@ def events(city: City, rng: random.Random, *, count: int = 160) -> Table:
     for i in range(count):
         kind = rng.choice(list(kinds))
         title = (
-            f"{rng.choice(kinds[kind])} {rng.choice(city.landmarks)}"
-            if kind != "Markt"
-            else rng.choice(kinds[kind])
+            f"{rng.choice(kinds[kind])} {rng.choice(city.landmarks)}" if kind != "Markt" else rng.choice(kinds[kind])
         )
         day = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(365))
         if title == "Weihnachtsmarkt":
@@ -350,9 +338,7 @@ def museums(city: City, rng: random.Random) -> Table:
                 name,
                 f"{rng.choice(city.streets)} {rng.randint(1, 40)}",
                 district,
-                rng.choice(
-                    ("Di–So 10:00–17:00", "Mi–So 11:00–18:00", "Di–Fr 10:00–17:00, Sa–So 11:00–18:00")
-                ),
+                rng.choice(("Di–So 10:00–17:00", "Mi–So 11:00–18:00", "Di–Fr 10:00–17:00, Sa–So 11:00–18:00")),
                 rng.choice((0.0, 3.0, 4.0, 5.0, 6.5, 8.0)),
                 rng.random() < 0.6,
                 lat,
@@ -381,6 +367,4 @@ def school_forecast(city: City, rng: random.Random) -> Table:
                     round(now / 25 / max(1, round(now / 25 * rng.uniform(0.85, 1.1))), 2),
                 )
             )
-    return Table(
-        ["Schulbezirk", "Schuljahr", "Schülerprognose", "Klassen benötigt", "Auslastung Räume"], rows
-    )
+    return Table(["Schulbezirk", "Schuljahr", "Schülerprognose", "Klassen benötigt", "Auslastung Räume"], rows)

@@ -44,16 +44,12 @@ DIRECT_IDENTIFIERS = frozenset(
         "geburtsdatum",
     }
 )
-COUNT_COLUMN = re.compile(
-    r"anzahl|summe|insgesamt|gesamt|anteil|quote|prozent|faelle|je_\d|pro_\d|(^|_)n(_|$)"
-)
+COUNT_COLUMN = re.compile(r"anzahl|summe|insgesamt|gesamt|anteil|quote|prozent|faelle|je_\d|pro_\d|(^|_)n(_|$)")
 COORDINATE_COLUMN = re.compile(
     r"(^|_)(lat|latitude|breite|breitengrad|lon|lng|long|longitude|laenge|laengengrad|x|y|rechtswert|hochwert"
     r"|koordinate[n]?|geo|geom|geometry|wkt|position)(_|$)"
 )
-ORGANISATION_COLUMN = re.compile(
-    r"einrichtung|firma|betrieb|traeger|kita|schule|unternehmen|organisation|verein"
-)
+ORGANISATION_COLUMN = re.compile(r"einrichtung|firma|betrieb|traeger|kita|schule|unternehmen|organisation|verein")
 PRECISE = re.compile(r"^-?\d{1,3}[.,]\d{4,}$")
 POINT = re.compile(r"POINT \((-?\d+\.\d{4,}) (-?\d+\.\d{4,})\)")
 
@@ -93,16 +89,8 @@ def contextualise(evidence: Sequence[ColumnEvidence], profile: TableProfile) -> 
     result: list[Finding] = []
     for e in evidence:
         column = columns.get(e.name)
-        kept = [
-            f
-            for f in (_judge(f, column, confirmed, person_rows, organisations) for f in confirmed[e.name])
-            if f
-        ]
-        if (
-            column is not None
-            and person_rows
-            and not any(f.category != Category.QUASI_IDENTIFIER for f in kept)
-        ):
+        kept = [f for f in (_judge(f, column, confirmed, person_rows, organisations) for f in confirmed[e.name]) if f]
+        if column is not None and person_rows and not any(f.category != Category.QUASI_IDENTIFIER for f in kept):
             coordinate = _home_coordinates(column)
             if coordinate:
                 kept.append(coordinate)
@@ -126,11 +114,7 @@ def _confirmed(evidence: ColumnEvidence, column: ColumnProfile | None) -> list[F
                 continue  # the value finding carries the evidence
             if has_values:
                 continue  # values were there and did not confirm the header
-            out.append(
-                f.with_(
-                    confidence=0.5, message=f.message + " Die Spalte ist leer; nur der Name spricht dafür."
-                )
-            )
+            out.append(f.with_(confidence=0.5, message=f.message + " Die Spalte ist leer; nur der Name spricht dafür."))
             continue
         if (
             f.source == "values"
@@ -152,9 +136,7 @@ def _about_persons(confirmed: dict[str, list[Finding]], profile: TableProfile) -
     )
     if direct:
         return True
-    quasi = sum(
-        1 for findings in confirmed.values() if any(f.category == Category.QUASI_IDENTIFIER for f in findings)
-    )
+    quasi = sum(1 for findings in confirmed.values() if any(f.category == Category.QUASI_IDENTIFIER for f in findings))
     counts = any(COUNT_COLUMN.search(normalise(c.name)) for c in profile.columns)
     return quasi >= 2 and not counts
 
@@ -256,8 +238,7 @@ def _small_counts(profile: TableProfile, person_rows: bool) -> Finding | None:
                 evidence_count=1,
                 sample_size=c.count,
                 confidence=0.5,
-                message=f"Spalte '{c.name}' enthält Fallzahlen unter 3; "
-                "einzelne Personen könnten erkennbar sein.",
+                message=f"Spalte '{c.name}' enthält Fallzahlen unter 3; einzelne Personen könnten erkennbar sein.",
                 source="context",
             )
     return None
@@ -364,7 +345,6 @@ def _scope(profile: TableProfile | None) -> str:
     if profile.sampled:
         total = f"{profile.rows_total:,}".replace(",", ".") if profile.rows_total else "unbekannt vielen"
         return (
-            f"Geprüft wurde eine Stichprobe von {rows} der {total} Zeilen; "
-            "Werte je Spalte: bis zu 1.000 verschiedene."
+            f"Geprüft wurde eine Stichprobe von {rows} der {total} Zeilen; Werte je Spalte: bis zu 1.000 verschiedene."
         )
     return f"Geprüft wurden alle {rows} Zeilen; Werte je Spalte: bis zu 1.000 verschiedene."

@@ -40,8 +40,7 @@ def _print_analysis(analysis: scans.Analysis, *, as_json: bool) -> None:
     if profile is not None:
         state = "Stichprobe" if profile.sampled else "vollständig"
         click.echo(
-            f"{profile.rows_seen} Zeilen gelesen ({state}), {len(profile.columns)} Spalten, "
-            f"{analysis.seconds:.1f} s"
+            f"{profile.rows_seen} Zeilen gelesen ({state}), {len(profile.columns)} Spalten, {analysis.seconds:.1f} s"
         )
         for note in profile.notes:
             click.echo(f"  Hinweis: {note}")
@@ -66,13 +65,9 @@ def _format_for(path: Path, fmt: str | None) -> str:
 
 @click.command("scan")
 @click.argument("distribution_id", required=False, type=int)
-@click.option(
-    "--file", "file_", type=click.Path(path_type=Path), help="Eine Datei prüfen (nichts wird gespeichert)."
-)
+@click.option("--file", "file_", type=click.Path(path_type=Path), help="Eine Datei prüfen (nichts wird gespeichert).")
 @click.option("--format", "fmt", default=None, help="Format der Datei (CSV, XLSX, JSON, GEOJSON, PARQUET).")
-@click.option(
-    "--database-url", default=None, help="SQLAlchemy-URL einer Datenbank, deren Tabelle geprüft wird."
-)
+@click.option("--database-url", default=None, help="SQLAlchemy-URL einer Datenbank, deren Tabelle geprüft wird.")
 @click.option("--table", default=None, help="Tabelle in --database-url.")
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON ausgeben.")
 def scan(
@@ -105,9 +100,7 @@ def scan(
                 analysis = scans.Analysis(
                     result.profile, result.findings, result.proposal, (result.scan.duration_ms or 0) / 1000
                 )
-                click.echo(
-                    f"Prüfung {result.scan.id} gespeichert (Status: {result.scan.status.value}).", err=as_json
-                )
+                click.echo(f"Prüfung {result.scan.id} gespeichert (Status: {result.scan.status.value}).", err=as_json)
         finally:
             engine.dispose()
     else:

@@ -84,9 +84,7 @@ def may_view(principal: Principal) -> bool:
 
 
 def _open_data() -> ColumnElement[bool]:
-    return and_(
-        Dataset.status == DatasetStatus.PUBLISHED, Dataset.protection_class == ProtectionClass.OEFFENTLICH
-    )
+    return and_(Dataset.status == DatasetStatus.PUBLISHED, Dataset.protection_class == ProtectionClass.OEFFENTLICH)
 
 
 def _cities(session: Session, seen: ColumnElement[bool]) -> list[CityFigures]:
@@ -217,9 +215,7 @@ def _work(session: Session, seen: ColumnElement[bool], cutoff: dt.datetime) -> O
         overdue_reviews=reviews(ReviewFlag.created_at < cutoff),
         overdue_unclassified=_count(
             session,
-            select(func.count(Dataset.id)).where(
-                seen, Dataset.protection_class.is_(None), Dataset.created_at < cutoff
-            ),
+            select(func.count(Dataset.id)).where(seen, Dataset.protection_class.is_(None), Dataset.created_at < cutoff),
         ),
     )
 
@@ -229,9 +225,7 @@ def dashboard(
 ) -> Dashboard:
     """The figures for the governance board, admins, DPOs, stewards and owners."""
     if not may_view(principal):
-        raise PermissionDenied(
-            "Das Governance-Dashboard sehen Mitglieder der Governance-Rollen einer Kommune."
-        )
+        raise PermissionDenied("Das Governance-Dashboard sehen Mitglieder der Governance-Rollen einer Kommune.")
     now = now or utcnow()
     seen = visible(principal, Dataset, now=now)
     bands, rated = _bands(session, seen)

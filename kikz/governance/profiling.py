@@ -285,8 +285,7 @@ def _patterns(sample: Sequence[str]) -> list[tuple[str, float]]:
 class TableAccumulator:
     def __init__(self, names: Sequence[str], types: Sequence[str], *, decimal: str, sample_size: int):
         self.columns = [
-            ColumnAccumulator(n, t, decimal=decimal, sample_size=sample_size)
-            for n, t in zip(names, types, strict=True)
+            ColumnAccumulator(n, t, decimal=decimal, sample_size=sample_size) for n, t in zip(names, types, strict=True)
         ]
         self.rows = 0
 
@@ -297,16 +296,12 @@ class TableAccumulator:
         for accumulator, column in zip(self.columns, batch, strict=True):
             accumulator.add(column)
 
-    def result(
-        self, *, rows_total: int | None, sampled: bool, source: str, fmt: str, notes: list[str]
-    ) -> TableProfile:
+    def result(self, *, rows_total: int | None, sampled: bool, source: str, fmt: str, notes: list[str]) -> TableProfile:
         columns = [c.result() for c in self.columns]
         notes = list(notes)
         for c in columns:
             if c.mixed_types:
-                kinds = ", ".join(
-                    f"{k} {v:.0%}" for k, v in sorted(c.type_shares.items(), key=lambda i: -i[1])
-                )
+                kinds = ", ".join(f"{k} {v:.0%}" for k, v in sorted(c.type_shares.items(), key=lambda i: -i[1]))
                 notes.append(f"Spalte '{c.name}' mischt Werttypen ({kinds}, Rest Text).")
         return TableProfile(columns, self.rows, rows_total, sampled, source, fmt, notes)
 
@@ -331,9 +326,7 @@ def text_batches(
 def _to_arrays(chunk: list[Sequence[object]], width: int) -> list[pa.Array]:
     columns = list(zip(*chunk, strict=True)) if chunk else [() for _ in range(width)]
     return [
-        pa.array(
-            [None if v is None else v if isinstance(v, str) else display(v) for v in col], type=pa.string()
-        )
+        pa.array([None if v is None else v if isinstance(v, str) else display(v) for v in col], type=pa.string())
         for col in columns
     ]
 
@@ -387,9 +380,7 @@ def profile_file(
         sampled=sampled and info.row_count > max_rows,
         source=path.name,
         fmt=kind,
-        notes=[f"Stichprobe: die ersten {max_rows} von {info.row_count} Zeilen."]
-        if info.row_count > max_rows
-        else [],
+        notes=[f"Stichprobe: die ersten {max_rows} von {info.row_count} Zeilen."] if info.row_count > max_rows else [],
     )
 
 
@@ -445,9 +436,7 @@ def profile_database_table(
                 notes=[f"Stichprobe: die ersten {max_rows} von {total} Zeilen."] if total > max_rows else [],
             )
     except SQLAlchemyError as exc:
-        raise InvalidInput(
-            f"Die Datenbank konnte nicht gelesen werden: {type(exc).__name__}: {exc}"[:500]
-        ) from exc
+        raise InvalidInput(f"Die Datenbank konnte nicht gelesen werden: {type(exc).__name__}: {exc}"[:500]) from exc
     finally:
         engine.dispose()
     return profile

@@ -97,9 +97,7 @@ def _guarded(read: Any) -> Analysis:
         return Analysis(None, findings, propose(findings), time.perf_counter() - started)
     except Exception as exc:  # a reader bug or an unforeseen format: record it, never crash the worker
         log.exception("scan failed")
-        findings = [
-            error_finding(f"Die Daten konnten nicht gelesen werden ({type(exc).__name__}: {exc})."[:1000])
-        ]
+        findings = [error_finding(f"Die Daten konnten nicht gelesen werden ({type(exc).__name__}: {exc})."[:1000])]
         return Analysis(None, findings, propose(findings), time.perf_counter() - started)
     findings, proposal = analyse_profile(profile)
     return Analysis(profile, findings, proposal, time.perf_counter() - started)
@@ -115,13 +113,9 @@ def analyse_file(
 ) -> Analysis:
     """Profile and classify a file without touching the database (CLI, benchmarks, evaluation)."""
     if fmt.upper() not in TABULAR_FORMATS:
-        findings = [
-            error_finding(f"Das Format '{fmt}' ist keine Tabelle und wurde nicht auf Personenbezug geprüft.")
-        ]
+        findings = [error_finding(f"Das Format '{fmt}' ist keine Tabelle und wurde nicht auf Personenbezug geprüft.")]
         return Analysis(None, findings, propose(findings), 0.0)
-    return _guarded(
-        lambda: profile_file(path, fmt, max_rows=max_rows, sample_size=sample_size, rows_total=rows_total)
-    )
+    return _guarded(lambda: profile_file(path, fmt, max_rows=max_rows, sample_size=sample_size, rows_total=rows_total))
 
 
 def analyse_database_table(
@@ -230,9 +224,7 @@ def latest_scan(session: Session, distribution_id: int) -> ScanRun | None:
 
 
 def findings_of(session: Session, scan_id: int) -> list[ScanFinding]:
-    return list(
-        session.scalars(select(ScanFinding).where(ScanFinding.scan_id == scan_id).order_by(ScanFinding.id))
-    )
+    return list(session.scalars(select(ScanFinding).where(ScanFinding.scan_id == scan_id).order_by(ScanFinding.id)))
 
 
 def enqueue_scan(session: Session, distribution: Distribution) -> jobs.Job:

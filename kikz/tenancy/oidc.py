@@ -53,7 +53,7 @@ def discovery(settings: Settings) -> dict[str, Any]:
     url = settings.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration"
     doc = httpx.get(url, timeout=10).raise_for_status().json()
     _discovery_cache[settings.oidc_issuer] = (time.monotonic() + 3600, doc)
-    return doc  # type: ignore[no-any-return]
+    return doc
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
@@ -86,9 +86,13 @@ def start(settings: SettingsDep) -> RedirectResponse:
     }
     response = RedirectResponse(f"{meta['authorization_endpoint']}?{urlencode(params)}", status_code=302)
     response.set_cookie(
-        STATE_COOKIE, _serializer(settings).dumps({"state": state, "nonce": nonce, "verifier": verifier}),
-        max_age=STATE_MAX_AGE, httponly=True, samesite="lax", secure=settings.session_cookie_secure,
-    )  # fmt: skip
+        STATE_COOKIE,
+        _serializer(settings).dumps({"state": state, "nonce": nonce, "verifier": verifier}),
+        max_age=STATE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=settings.session_cookie_secure,
+    )
     return response
 
 
@@ -126,8 +130,14 @@ def _user_for(session: Session, settings: Settings, claims: dict[str, Any]) -> U
         if city:
             service.grant_role(session, user=user, municipality=city, role=Role.STAFF)
     user.oidc_subject = sub
-    audit.record(session, actor=user, action="user.oidc_link", entity_type="user", entity_id=user.id,
-                 after={"sub": sub})  # fmt: skip
+    audit.record(
+        session,
+        actor=user,
+        action="user.oidc_link",
+        entity_type="user",
+        entity_id=user.id,
+        after={"sub": sub},
+    )
     return user
 
 
@@ -146,13 +156,21 @@ def callback(request: Request, session: SessionDep, settings: SettingsDep) -> Re
         raise HTTPException(400, "Ungültige Antwort des Anmeldedienstes (state).")
     try:
         meta = discovery(settings)
-        answer = httpx.post(
-            meta["token_endpoint"],
-            data={"grant_type": "authorization_code", "code": code, "redirect_uri": _redirect_uri(settings),
-                  "code_verifier": saved["verifier"]},
-            auth=(settings.oidc_client_id, settings.oidc_client_secret),
-            timeout=10,
-        ).raise_for_status().json()  # fmt: skip
+        answer = (
+            httpx.post(
+                meta["token_endpoint"],
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": _redirect_uri(settings),
+                    "code_verifier": saved["verifier"],
+                },
+                auth=(settings.oidc_client_id, settings.oidc_client_secret),
+                timeout=10,
+            )
+            .raise_for_status()
+            .json()
+        )
         claims = verify_id_token(settings, answer["id_token"], saved["nonce"])
         user = _user_for(session, settings, claims)
     except httpx.HTTPError as exc:

@@ -32,9 +32,14 @@ FormDep = Annotated[FormData, Depends(submitted_form)]
 
 
 def _render_login(
-    request: Request, settings: Settings, *, email: str = "", target: str = "",
-    errors: FormErrors | None = None, status_code: int = 200,
-) -> HTMLResponse:  # fmt: skip
+    request: Request,
+    settings: Settings,
+    *,
+    email: str = "",
+    target: str = "",
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     return render(
         request,
         "account/login.html",
@@ -73,14 +78,23 @@ def login(
     assert isinstance(password, str)
     try:
         user = tenancy.authenticate(
-            session, email=email, password=password, max_failures=settings.login_max_failures,
+            session,
+            email=email,
+            password=password,
+            max_failures=settings.login_max_failures,
             lock_seconds=settings.login_lock_seconds,
-        )  # fmt: skip
+        )
     except tenancy.LoginFailed as exc:
         # returning (not raising) lets the request commit the failure count that drives the lock-out
         errors.add("email", str(exc))
-        return _render_login(request, settings, email=email, target=target, errors=errors,
-                             status_code=429 if exc.locked else 401)  # fmt: skip
+        return _render_login(
+            request,
+            settings,
+            email=email,
+            target=target,
+            errors=errors,
+            status_code=429 if exc.locked else 401,
+        )
     old = request.cookies.get(web_session.SESSION_COOKIE)
     if old:
         tenancy.end_session(session, old)
@@ -97,13 +111,17 @@ def logout(request: Request, session: SessionDep, principal: PrincipalDep) -> Re
 
 
 def _render_account(
-    request: Request, session: Session, user: User, *, new_secret: str = "", token_name: str = "",
-    errors: FormErrors | None = None, status_code: int = 200,
-) -> HTMLResponse:  # fmt: skip
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    new_secret: str = "",
+    token_name: str = "",
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     tokens = session.scalars(
-        select(ApiToken)
-        .where(ApiToken.user_id == user.id)
-        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     ).all()
     memberships = sorted(user.memberships, key=lambda m: (m.municipality.name, m.role.value))
     return render(

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from kikz.db import utcnow
@@ -33,9 +33,7 @@ from kikz.types import DatasetStatus, MunicipalityKind, ProtectionClass, Role
 
 P = TypeVar("P", bound=Protected)
 
-GOVERNANCE_ROLES = frozenset(
-    {Role.DATA_STEWARD, Role.DATA_OWNER, Role.DPO, Role.GOVERNANCE_BOARD, Role.ADMIN}
-)
+GOVERNANCE_ROLES = frozenset({Role.DATA_STEWARD, Role.DATA_OWNER, Role.DPO, Role.GOVERNANCE_BOARD, Role.ADMIN})
 
 
 class PermissionDenied(Exception):
@@ -118,13 +116,12 @@ def principal_for(session: Session, user: User | None) -> Principal:
     )
 
 
-def visible(
-    principal: Principal, model: type[Protected], *, now: dt.datetime | None = None
-) -> ColumnElement[bool]:
+def visible(principal: Principal, model: type[Protected], *, now: dt.datetime | None = None) -> ColumnElement[bool]:
     """SQL condition on ``model`` (a ``Protected`` table) that is true exactly for the rows ``principal`` may see.
 
     Grants are given on datasets; for other protected tables the grant check uses their ``dataset_id``.
     """
+
     def _class_in(*classes: ProtectionClass) -> ColumnElement[bool]:
         return model.protection_class.in_(list(classes))
 
@@ -156,24 +153,21 @@ def visible(
         )
     dpo_cities = principal.cities_with(Role.DPO)
     if dpo_cities:
-        conditions.append(
-            and_(model.municipality_id.in_(dpo_cities), _class_in(ProtectionClass.STRENG_VERTRAULICH))
-        )
+        conditions.append(and_(model.municipality_id.in_(dpo_cities), _class_in(ProtectionClass.STRENG_VERTRAULICH)))
     conditions.append(or_(model.owner_id == uid, model.steward_id == uid, model.created_by_id == uid))
     granted_id = model.dataset_id if hasattr(model, "dataset_id") else model.id  # type: ignore[attr-defined]
-    conditions.append(
-        exists().where(
-            AccessGrant.dataset_id == granted_id,
-            AccessGrant.user_id == uid,
-            AccessGrant.valid_from <= now,
-            AccessGrant.valid_until > now,
-            AccessGrant.revoked_at.is_(None),
-        )
+    # An uncorrelated IN (computed once) instead of a correlated EXISTS per row: same meaning, faster plans.
+    active_grants = select(AccessGrant.dataset_id).where(
+        AccessGrant.user_id == uid,
+        AccessGrant.valid_from <= now,
+        AccessGrant.valid_until > now,
+        AccessGrant.revoked_at.is_(None),
     )
+    conditions.append(granted_id.in_(active_grants))
     return or_(*conditions)
 
 
-def visible_rows(principal: Principal, model: type[P]) -> Select[tuple[P]]:
+def visible_rows(principal: Principal, model: type[P]) -> Select[P]:
     """``SELECT model`` already restricted to what ``principal`` may see; add filters, order and paging."""
     return select(model).where(visible(principal, model))
 

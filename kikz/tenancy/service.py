@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import secrets
@@ -21,7 +22,7 @@ from kikz.types import MunicipalityKind, Role
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _DUMMY_HASH = _hasher.hash("kikz-timing-equaliser")
 MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "kikz_"
+TOKEN_PREFIX = "kikz_"  # noqa: S105 - a public prefix, not a secret
 
 
 class LoginFailed(Exception):
@@ -86,8 +87,14 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.create", entity_type="user", entity_id=user.id,
-                 after={"email": email, "superuser": is_superuser})  # fmt: skip
+    audit.record(
+        session,
+        actor=actor,
+        action="user.create",
+        entity_type="user",
+        entity_id=user.id,
+        after={"email": email, "superuser": is_superuser},
+    )
     return user
 
 
@@ -103,7 +110,9 @@ def grant_role(
 ) -> Membership:
     existing = session.scalar(
         select(Membership).where(
-            Membership.user_id == user.id, Membership.municipality_id == municipality.id, Membership.role == role
+            Membership.user_id == user.id,
+            Membership.municipality_id == municipality.id,
+            Membership.role == role,
         )
     )
     if existing:
@@ -112,8 +121,15 @@ def grant_role(
     session.add(membership)
     session.flush()
     session.refresh(user, ["memberships"])
-    audit.record(session, actor=actor, action="membership.grant", entity_type="user", entity_id=user.id,
-                 municipality_id=municipality.id, after={"role": role.value})  # fmt: skip
+    audit.record(
+        session,
+        actor=actor,
+        action="membership.grant",
+        entity_type="user",
+        entity_id=user.id,
+        municipality_id=municipality.id,
+        after={"role": role.value},
+    )
     return membership
 
 
@@ -122,25 +138,30 @@ def revoke_role(
 ) -> None:
     session.execute(
         delete(Membership).where(
-            Membership.user_id == user.id, Membership.municipality_id == municipality.id, Membership.role == role
+            Membership.user_id == user.id,
+            Membership.municipality_id == municipality.id,
+            Membership.role == role,
         )
     )
     session.refresh(user, ["memberships"])
-    audit.record(session, actor=actor, action="membership.revoke", entity_type="user", entity_id=user.id,
-                 municipality_id=municipality.id, before={"role": role.value})  # fmt: skip
+    audit.record(
+        session,
+        actor=actor,
+        action="membership.revoke",
+        entity_type="user",
+        entity_id=user.id,
+        municipality_id=municipality.id,
+        before={"role": role.value},
+    )
 
 
-def authenticate(
-    session: Session, *, email: str, password: str, max_failures: int, lock_seconds: int
-) -> User:
+def authenticate(session: Session, *, email: str, password: str, max_failures: int, lock_seconds: int) -> User:
     """Check a password; too many failures lock the account for a while (no hint whether it exists)."""
     now = utcnow()
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.is_active or not user.password_hash:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password + "x")  # same cost, so timing does not reveal accounts
-        except VerificationError:
-            pass
         raise LoginFailed()
     if user.locked_until and user.locked_until > now:
         raise LoginFailed(locked=True)
@@ -190,9 +211,7 @@ def end_session(session: Session, token: str) -> None:
     session.execute(delete(LoginSession).where(LoginSession.token_hash == _sha256(token)))
 
 
-def create_api_token(
-    session: Session, *, user: User, name: str, valid_days: int | None = 365
-) -> tuple[str, ApiToken]:
+def create_api_token(session: Session, *, user: User, name: str, valid_days: int | None = 365) -> tuple[str, ApiToken]:
     """A personal API token; the plain token is returned once and never stored."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -204,8 +223,14 @@ def create_api_token(
     )
     session.add(token)
     session.flush()
-    audit.record(session, actor=user, action="token.create", entity_type="api_token", entity_id=token.id,
-                 after={"name": token.name, "prefix": token.prefix})  # fmt: skip
+    audit.record(
+        session,
+        actor=user,
+        action="token.create",
+        entity_type="api_token",
+        entity_id=token.id,
+        after={"name": token.name, "prefix": token.prefix},
+    )
     return secret, token
 
 
@@ -251,12 +276,21 @@ def grant_access(
     if not purpose.strip():
         raise InvalidInput("Bitte den Zweck der Freigabe angeben.")
     grant = AccessGrant(
-        user_id=user.id, dataset_id=dataset_id, purpose=purpose.strip(), valid_until=valid_until,
+        user_id=user.id,
+        dataset_id=dataset_id,
+        purpose=purpose.strip(),
+        valid_until=valid_until,
         granted_by_id=granted_by.user_id,
-    )  # fmt: skip
+    )
     session.add(grant)
     session.flush()
-    audit.record(session, actor=granted_by, action="grant.create", entity_type="dataset", entity_id=dataset_id,
-                 municipality_id=municipality_id,
-                 after={"user": user.email, "until": valid_until.isoformat(), "purpose": purpose})  # fmt: skip
+    audit.record(
+        session,
+        actor=granted_by,
+        action="grant.create",
+        entity_type="dataset",
+        entity_id=dataset_id,
+        municipality_id=municipality_id,
+        after={"user": user.email, "until": valid_until.isoformat(), "purpose": purpose},
+    )
     return grant

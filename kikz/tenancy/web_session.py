@@ -18,11 +18,20 @@ def establish(response: Response, *, session: Session, user: User, settings: Set
     """Start a server-side session for ``user`` and rotate the CSRF cookie (no fixation across login)."""
     token, _ = service.start_session(session, user=user, max_age_seconds=settings.session_max_age_seconds)
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=settings.session_max_age_seconds, httponly=True, samesite="lax",
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_max_age_seconds,
+        httponly=True,
+        samesite="lax",
         secure=settings.session_cookie_secure,
-    )  # fmt: skip
-    response.set_cookie(csrf.CSRF_COOKIE, csrf.new_cookie_value(), httponly=True, samesite="lax",
-                        secure=settings.session_cookie_secure)  # fmt: skip
+    )
+    response.set_cookie(
+        csrf.CSRF_COOKIE,
+        csrf.new_cookie_value(),
+        httponly=True,
+        samesite="lax",
+        secure=settings.session_cookie_secure,
+    )
 
 
 def end(request: Request, response: Response, *, session: Session) -> None:

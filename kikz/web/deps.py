@@ -16,9 +16,9 @@ from kikz.storage import FileStore
 from kikz.tenancy import service as tenancy
 from kikz.tenancy.models import User
 from kikz.tenancy.permissions import ANONYMOUS, Principal, principal_for
+from kikz.tenancy.web_session import SESSION_COOKIE
 from kikz.web import csrf
 
-from kikz.tenancy.web_session import SESSION_COOKIE
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -64,7 +64,7 @@ def _bearer(request: Request) -> str | None:
 async def current_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
     """The user behind an API token or a session cookie; state-changing cookie requests need a CSRF token."""
     if hasattr(request.state, "user"):
-        return request.state.user  # type: ignore[no-any-return]
+        return request.state.user
     user: User | None = None
     token = _bearer(request)
     if token:
@@ -107,7 +107,7 @@ CurrentUserDep = Annotated[User | None, Depends(current_user)]
 
 def current_principal(request: Request, session: SessionDep, user: CurrentUserDep) -> Principal:
     if hasattr(request.state, "principal"):
-        return request.state.principal  # type: ignore[no-any-return]
+        return request.state.principal
     principal = principal_for(session, user) if user else ANONYMOUS
     request.state.principal = principal
     return principal

@@ -88,13 +88,7 @@ def texts(form: FormData, name: str) -> list[str]:
 
 def safe_next(value: str | None, default: str = "/") -> str:
     """Only same-site paths: never let a crafted link send a user elsewhere after login."""
-    if (
-        not value
-        or not value.startswith("/")
-        or value.startswith(("//", "/\\"))
-        or "\n" in value
-        or "\r" in value
-    ):
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")) or "\n" in value or "\r" in value:
         return default
     return value
 

@@ -28,5 +28,6 @@ def ready(request: Request) -> JSONResponse:
     expected = migrate.head_revision()
     status = "ok" if revision == expected else "migration_pending"
     return JSONResponse(
-        {"status": status, "schema": revision, "expected_schema": expected}, status_code=200 if status == "ok" else 503
+        {"status": status, "schema": revision, "expected_schema": expected},
+        status_code=200 if status == "ok" else 503,
     )

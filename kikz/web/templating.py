@@ -104,9 +104,7 @@ templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 
 
-def render(
-    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
-) -> HTMLResponse:
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
     lang = language(request)
     settings = request.app.state.settings
     csrf_cookie = request.cookies.get(csrf.CSRF_COOKIE) or getattr(request.state, "csrf_cookie", None)
@@ -131,8 +129,13 @@ def render(
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     asked = request.query_params.get("lang")
     if asked in LANGUAGES and request.cookies.get(LANG_COOKIE) != asked:
-        response.set_cookie(LANG_COOKIE, asked, max_age=LANG_COOKIE_MAX_AGE, samesite="lax",
-                            secure=settings.session_cookie_secure)  # fmt: skip
+        response.set_cookie(
+            LANG_COOKIE,
+            asked,
+            max_age=LANG_COOKIE_MAX_AGE,
+            samesite="lax",
+            secure=settings.session_cookie_secure,
+        )
     principal = ctx["principal"]
     # pages of logged-in users may show one-time secrets or internal data that no cache may keep
     logged_in = principal is not None and not principal.is_anonymous

@@ -35,20 +35,50 @@ CHUNK = 1000
 DbSelect = Any  # see mapping.DbRow
 
 DATASET_COLUMNS = (
-    Dataset.id, Dataset.identifier, Dataset.name, Dataset.title, Dataset.description, Dataset.keywords,
-    Dataset.themes, Dataset.hvd_category, Dataset.publisher_name, Dataset.publisher_uri, Dataset.contact_name,
-    Dataset.contact_email, Dataset.contact_url, Dataset.license_id, Dataset.access_rights,
-    Dataset.temporal_start, Dataset.temporal_end,
-    Dataset.accrual_periodicity, Dataset.issued, Dataset.modified, Dataset.landing_page, Dataset.conforms_to,
-    Dataset.legal_basis, Dataset.language, Dataset.protection_class, Dataset.municipality_id,
+    Dataset.id,
+    Dataset.identifier,
+    Dataset.name,
+    Dataset.title,
+    Dataset.description,
+    Dataset.keywords,
+    Dataset.themes,
+    Dataset.hvd_category,
+    Dataset.publisher_name,
+    Dataset.publisher_uri,
+    Dataset.contact_name,
+    Dataset.contact_email,
+    Dataset.contact_url,
+    Dataset.license_id,
+    Dataset.access_rights,
+    Dataset.temporal_start,
+    Dataset.temporal_end,
+    Dataset.accrual_periodicity,
+    Dataset.issued,
+    Dataset.modified,
+    Dataset.landing_page,
+    Dataset.conforms_to,
+    Dataset.legal_basis,
+    Dataset.language,
+    Dataset.protection_class,
+    Dataset.municipality_id,
     Dataset.harvest_source_id,
-)  # fmt: skip
+)
 DISTRIBUTION_COLUMNS = (
-    Distribution.dataset_id, Distribution.identifier, Distribution.title, Distribution.description,
-    Distribution.access_url, Distribution.download_url, Distribution.format, Distribution.media_type,
-    Distribution.byte_size, Distribution.checksum_sha256, Distribution.file_name, Distribution.license_id,
-    Distribution.issued, Distribution.modified,
-)  # fmt: skip
+    Distribution.dataset_id,
+    Distribution.identifier,
+    Distribution.title,
+    Distribution.description,
+    Distribution.access_url,
+    Distribution.download_url,
+    Distribution.format,
+    Distribution.media_type,
+    Distribution.byte_size,
+    Distribution.checksum_sha256,
+    Distribution.file_name,
+    Distribution.license_id,
+    Distribution.issued,
+    Distribution.modified,
+)
 
 
 class InvalidPage(KikzError):
@@ -62,8 +92,7 @@ def load_context(session: Session, base_url: str) -> ExportContext:
         for m in session.scalars(select(Municipality))
     }
     licences = {
-        lic.id: LicenceInfo(lic.iri, lic.title, lic.attribution_required)
-        for lic in session.scalars(select(License))
+        lic.id: LicenceInfo(lic.iri, lic.title, lic.attribution_required) for lic in session.scalars(select(License))
     }
     return ExportContext(base_url.rstrip("/"), cities, licences)
 
@@ -82,9 +111,7 @@ def _resolve_city(session: Session, ctx: ExportContext, municipality: str | None
 
 def catalog_iri(base_url: str, municipality: str | None) -> IRI:
     base = base_url.rstrip("/")
-    return IRI(
-        f"{base}/kommunen/{quote(municipality, safe='')}/catalog" if municipality else f"{base}/catalog"
-    )
+    return IRI(f"{base}/kommunen/{quote(municipality, safe='')}/catalog" if municipality else f"{base}/catalog")
 
 
 def _query(principal: Principal, city: City | None) -> DbSelect:
@@ -103,9 +130,7 @@ def _distributions(session: Session, ids: list[int]) -> dict[int, list[DbRow]]:
     return out
 
 
-def _chunk_resources(
-    session: Session, rows: Sequence[DbRow], ctx: ExportContext, catalog: IRI
-) -> list[Resource]:
+def _chunk_resources(session: Session, rows: Sequence[DbRow], ctx: ExportContext, catalog: IRI) -> list[Resource]:
     dists = _distributions(session, [r.id for r in rows])
     out: list[Resource] = []
     links: list[tuple[str, Object]] = []
@@ -216,14 +241,10 @@ def catalog_page(
     return CatalogPage(buffer.getvalue(), MEDIA_TYPES[fmt], total, page, last_page)
 
 
-def export_graph(
-    session: Session, *, principal: Principal, base_url: str, municipality: str | None = None
-) -> Any:
+def export_graph(session: Session, *, principal: Principal, base_url: str, municipality: str | None = None) -> Any:
     """The export as an rdflib Graph (for SHACL validation and the metadata-quality score)."""
     import rdflib
 
     buffer = io.BytesIO()
-    export_catalog(
-        session, principal=principal, fmt="turtle", base_url=base_url, out=buffer, municipality=municipality
-    )
+    export_catalog(session, principal=principal, fmt="turtle", base_url=base_url, out=buffer, municipality=municipality)
     return rdflib.Graph().parse(data=buffer.getvalue(), format="turtle")

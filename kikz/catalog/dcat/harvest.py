@@ -45,17 +45,49 @@ from kikz.types import DatasetStatus, ProtectionClass
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 MAX_PAGES = 1000
 DATASET_FIELDS = (
-    "identifier", "title", "description", "keywords", "themes", "publisher_name", "publisher_uri",
-    "contact_name", "contact_email", "contact_url", "license_id", "access_rights", "temporal_start",
-    "temporal_end", "accrual_periodicity", "issued", "modified", "landing_page", "conforms_to", "legal_basis",
+    "identifier",
+    "title",
+    "description",
+    "keywords",
+    "themes",
+    "publisher_name",
+    "publisher_uri",
+    "contact_name",
+    "contact_email",
+    "contact_url",
+    "license_id",
+    "access_rights",
+    "temporal_start",
+    "temporal_end",
+    "accrual_periodicity",
+    "issued",
+    "modified",
+    "landing_page",
+    "conforms_to",
+    "legal_basis",
     "language",
-)  # fmt: skip
+)
 DISTRIBUTION_FIELDS = (
-    "access_url", "download_url", "title", "description", "format", "media_type", "byte_size", "license_id",
-    "issued", "modified",
-)  # fmt: skip
+    "access_url",
+    "download_url",
+    "title",
+    "description",
+    "format",
+    "media_type",
+    "byte_size",
+    "license_id",
+    "issued",
+    "modified",
+)
 
-__all__ = ["HarvestReport", "apply_harvest", "fetch_and_harvest", "harvest_from", "parse_catalog", "run_harvest"]
+__all__ = [
+    "HarvestReport",
+    "apply_harvest",
+    "fetch_and_harvest",
+    "harvest_from",
+    "parse_catalog",
+    "run_harvest",
+]
 
 
 @dataclass
@@ -133,9 +165,7 @@ def _version(session: Session, dataset: Dataset, actor: Principal | None, note: 
 def _identifier_holder(session: Session, identifier: str, current: Dataset | None) -> str | None:
     """Why ``identifier`` cannot be used for this harvested dataset, or None if it is free."""
     row = session.execute(
-        select(Dataset.id, Dataset.harvest_source_id, Dataset.harvest_iri).where(
-            Dataset.identifier == identifier
-        )
+        select(Dataset.id, Dataset.harvest_source_id, Dataset.harvest_iri).where(Dataset.identifier == identifier)
     ).first()
     if row is None or (current is not None and row.id == current.id):
         return None
@@ -167,10 +197,14 @@ def _create(
     session.flush()
     _version(session, dataset, actor, f"geerntet aus {source.name}")
     audit.record(
-        session, actor=actor, action="dataset.harvest_create", entity_type="dataset",
+        session,
+        actor=actor,
+        action="dataset.harvest_create",
+        entity_type="dataset",
         entity_id=dataset.identifier,
-        municipality_id=dataset.municipality_id, after=snapshot(dataset),
-    )  # fmt: skip
+        municipality_id=dataset.municipality_id,
+        after=snapshot(dataset),
+    )
     search.index_dataset(session, dataset)
     return dataset
 
@@ -181,9 +215,7 @@ def _update(
     values = _dataset_values(hd)
     wanted_dists = _distribution_values(hd.distributions)
     same_fields = all(getattr(dataset, k) == v for k, v in values.items())
-    same_meta = (
-        dataset.protection_class == source.protection_class and dataset.status == DatasetStatus.PUBLISHED
-    )
+    same_meta = dataset.protection_class == source.protection_class and dataset.status == DatasetStatus.PUBLISHED
     same_dists = _stored_distributions(dataset) == wanted_dists
     if same_fields and same_meta and same_dists:
         return False
@@ -198,10 +230,15 @@ def _update(
     session.flush()
     _version(session, dataset, actor, f"aktualisiert aus {source.name}")
     audit.record(
-        session, actor=actor, action="dataset.harvest_update", entity_type="dataset",
+        session,
+        actor=actor,
+        action="dataset.harvest_update",
+        entity_type="dataset",
         entity_id=dataset.identifier,
-        municipality_id=dataset.municipality_id, before=before, after=snapshot(dataset),
-    )  # fmt: skip
+        municipality_id=dataset.municipality_id,
+        before=before,
+        after=snapshot(dataset),
+    )
     search.index_dataset(session, dataset)
     return True
 
@@ -224,17 +261,20 @@ def apply_harvest(
     city = session.get(Municipality, source.municipality_id)
     names = _NameAllocator(session, city.slug if city else "harvest")
     existing = {
-        d.harvest_iri: d
-        for d in session.scalars(select(Dataset).where(Dataset.harvest_source_id == source.id))
+        d.harvest_iri: d for d in session.scalars(select(Dataset).where(Dataset.harvest_source_id == source.id))
     }
     in_source = {hd.iri for hd in datasets if hd.iri}
     for iri, dataset in existing.items():
         if iri not in in_source:
             audit.record(
-                session, actor=actor, action="dataset.harvest_delete", entity_type="dataset",
-                entity_id=dataset.identifier, municipality_id=dataset.municipality_id,
+                session,
+                actor=actor,
+                action="dataset.harvest_delete",
+                entity_type="dataset",
+                entity_id=dataset.identifier,
+                municipality_id=dataset.municipality_id,
                 before=snapshot(dataset),
-            )  # fmt: skip
+            )
             session.delete(dataset)
             report.deleted += 1
     session.flush()

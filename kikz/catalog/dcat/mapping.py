@@ -80,9 +80,7 @@ class ExportContext:
             return cached
         licence = self.licences.get(licence_id or "") or self.licences.get(terms.CLOSED_LICENSE)
         if licence is None:  # the licence table is empty: refer to the vocabulary directly
-            licence = LicenceInfo(
-                terms.license_iri(terms.CLOSED_LICENSE), "Andere geschlossene Lizenz", False
-            )
+            licence = LicenceInfo(terms.license_iri(terms.CLOSED_LICENSE), "Andere geschlossene Lizenz", False)
         types = ["dct:LicenseDocument", "skos:Concept"]
         props: list[tuple[str, Object]] = [("dct:license", self.term(licence.iri, types, licence.title))]
         rights = f"Lizenz: {licence.title}"
@@ -155,9 +153,7 @@ def _contact_point(row: DbRow, city: City, ctx: ExportContext) -> Node | None:
 def _new_contact_point(row: DbRow, city: City) -> Node | None:
     email = (row.contact_email or city.email).strip()
     url = iri(row.contact_url) or (None if email else iri(city.website))
-    props: list[tuple[str, Object]] = [
-        ("vcard:fn", text(row.contact_name or row.publisher_name or city.name))
-    ]
+    props: list[tuple[str, Object]] = [("vcard:fn", text(row.contact_name or row.publisher_name or city.name))]
     if email:
         mail = iri("mailto:" + email.removeprefix("mailto:"))
         if mail:
@@ -194,9 +190,7 @@ def distribution_resource(
     if download:
         props.append(("dcat:downloadURL", download))
     if d.format in FILE_TYPES:
-        fmt = ctx.term(
-            terms.file_type_iri(d.format), ["dct:MediaTypeOrExtent", "skos:Concept"], d.format, "en"
-        )
+        fmt = ctx.term(terms.file_type_iri(d.format), ["dct:MediaTypeOrExtent", "skos:Concept"], d.format, "en")
         props.append(("dct:format", fmt))
     media = d.media_type or (FILE_TYPES[d.format][0] if d.format in FILE_TYPES else "")
     if MEDIA_TYPE.fullmatch(media):
@@ -217,9 +211,7 @@ def distribution_resource(
     for pred, value in (("dct:issued", _datetime(d.issued)), ("dct:modified", _datetime(d.modified))):
         if value:
             props.append((pred, value))
-    return Resource(
-        IRI(f"{dataset_iri}#distribution-{quote(d.identifier, safe='')}"), ["dcat:Distribution"], props
-    )
+    return Resource(IRI(f"{dataset_iri}#distribution-{quote(d.identifier, safe='')}"), ["dcat:Distribution"], props)
 
 
 def dataset_resources(row: DbRow, dists: Sequence[DbRow], ctx: ExportContext) -> list[Resource]:
@@ -237,9 +229,7 @@ def dataset_resources(row: DbRow, dists: Sequence[DbRow], ctx: ExportContext) ->
     props.extend(("dcat:keyword", text(kw, lang)) for kw in row.keywords or [] if kw)
     for code in row.themes or []:
         if code in EU_THEMES:
-            props.append(
-                ("dcat:theme", ctx.term(terms.theme_iri(code), ["skos:Concept"], EU_THEMES[code][0]))
-            )
+            props.append(("dcat:theme", ctx.term(terms.theme_iri(code), ["skos:Concept"], EU_THEMES[code][0])))
     props.append(("dct:publisher", _publisher(row, city, ctx)))
     contact = _contact_point(row, city, ctx)
     if contact:
@@ -271,9 +261,7 @@ def dataset_resources(row: DbRow, dists: Sequence[DbRow], ctx: ExportContext) ->
     if landing:
         props.append(("dcat:landingPage", ctx.term(landing, ["foaf:Document"])))
     code = terms.access_right(row.access_rights, row.protection_class)
-    rights = ctx.term(
-        terms.access_right_iri(code), ["dct:RightsStatement", "skos:Concept"], ACCESS_RIGHTS[code]
-    )
+    rights = ctx.term(terms.access_right_iri(code), ["dct:RightsStatement", "skos:Concept"], ACCESS_RIGHTS[code])
     props.append(("dct:accessRights", rights))
     props.append(("dcatap:availability", ctx.availability))
     language = terms.language_iri(lang)

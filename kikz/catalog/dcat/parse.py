@@ -38,8 +38,11 @@ from kikz.errors import InvalidInput
 
 DCATDE = rdflib.Namespace("http://dcat-ap.de/def/dcatde/")
 # DCAT-AP.de 1.0 and 1.0.1 had versioned namespaces for their own terms.
-DCATDE_ALL = (DCATDE, rdflib.Namespace("http://dcat-ap.de/def/dcatde/1_0/"),
-              rdflib.Namespace("http://dcat-ap.de/def/dcatde/1.0.1/"))  # fmt: skip
+DCATDE_ALL = (
+    DCATDE,
+    rdflib.Namespace("http://dcat-ap.de/def/dcatde/1_0/"),
+    rdflib.Namespace("http://dcat-ap.de/def/dcatde/1.0.1/"),
+)
 DCATAP = rdflib.Namespace("http://data.europa.eu/r5r/")
 VCARD = rdflib.Namespace("http://www.w3.org/2006/vcard/ns#")
 SCHEMA = rdflib.Namespace("http://schema.org/")
@@ -85,10 +88,19 @@ LICENSE_URL_PREFIXES = (
     "www.",
 )
 OLD_FREQUENCIES = {
-    "daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY", "quarterly": "QUARTERLY", "annual": "ANNUAL",
-    "irregular": "IRREG", "continuous": "CONT", "biennial": "BIENNIAL", "semiannual": "BIANNUAL",
-    "biweekly": "BIWEEKLY", "bimonthly": "OTHER", "triennial": "OTHER",
-}  # fmt: skip
+    "daily": "DAILY",
+    "weekly": "WEEKLY",
+    "monthly": "MONTHLY",
+    "quarterly": "QUARTERLY",
+    "annual": "ANNUAL",
+    "irregular": "IRREG",
+    "continuous": "CONT",
+    "biennial": "BIENNIAL",
+    "semiannual": "BIANNUAL",
+    "biweekly": "BIWEEKLY",
+    "bimonthly": "OTHER",
+    "triennial": "OTHER",
+}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LANGUAGE_CODES = {code: iso for iso, (code, _label) in terms.LANGUAGES.items()}
 
@@ -155,9 +167,7 @@ def load_graph(data: bytes, fmt: InputFormat | None = None) -> rdflib.Graph:
         try:
             safe_xml(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
         except DefusedXmlException as exc:
-            raise InvalidInput(
-                f"RDF/XML abgelehnt: DOCTYPE und Entitäten sind nicht erlaubt ({exc})."
-            ) from exc
+            raise InvalidInput(f"RDF/XML abgelehnt: DOCTYPE und Entitäten sind nicht erlaubt ({exc}).") from exc
         except Exception as exc:
             raise InvalidInput(f"Ungültiges RDF/XML: {exc}") from exc
     graph = rdflib.Graph()
@@ -394,9 +404,7 @@ def _dataset(g: rdflib.Graph, s: Node) -> HarvestedDataset:
     publisher = _first(g, s, DCTERMS.publisher)
     if publisher is not None:
         hd.publisher_name = _text(g, publisher, FOAF.name, VCARD.fn, rdflib.RDFS.label)[:300]
-        homepage = _ref(g, publisher, FOAF.homepage) or (
-            str(publisher) if isinstance(publisher, rdflib.URIRef) else ""
-        )
+        homepage = _ref(g, publisher, FOAF.homepage) or (str(publisher) if isinstance(publisher, rdflib.URIRef) else "")
         hd.publisher_uri = homepage[:500]
     _contact(g, s, hd)
     _temporal(g, s, hd)
@@ -414,9 +422,7 @@ def _dataset(g: rdflib.Graph, s: Node) -> HarvestedDataset:
         if dist:
             hd.distributions.append(dist)
     hd.distributions.sort(key=lambda d: (d.access_url, d.download_url, d.title))
-    attribution = [
-        _text(g, n, *_de("licenseAttributionByText")) for n in [s, *g.objects(s, DCAT.distribution)]
-    ]
+    attribution = [_text(g, n, *_de("licenseAttributionByText")) for n in [s, *g.objects(s, DCAT.distribution)]]
     hd.license_attribution = next((a for a in attribution if a), "")
     dataset_licence = _ref(g, s, DCTERMS.license)
     hd.license_id = license_from(dataset_licence) or next(

@@ -169,9 +169,7 @@ def _xml_props(props: list[tuple[str, Object]], indent: str, parts: list[str]) -
             parts.append(f"{indent}</{pred}>\n")
 
 
-def _xml_node(
-    types: list[str], props: list[tuple[str, Object]], about: str, indent: str, parts: list[str]
-) -> None:
+def _xml_node(types: list[str], props: list[tuple[str, Object]], about: str, indent: str, parts: list[str]) -> None:
     element = types[0] if types else "rdf:Description"
     about_attr = f' rdf:about="{_xml_text(about)}"' if about else ""
     parts.append(f"{indent}<{element}{about_attr}>\n")
@@ -215,9 +213,7 @@ def _json_value(obj: Object) -> dict[str, object]:
     return _json_node(obj.types, obj.props)
 
 
-def _json_node(
-    types: list[str], props: list[tuple[str, Object]], subject: str | None = None
-) -> dict[str, object]:
+def _json_node(types: list[str], props: list[tuple[str, Object]], subject: str | None = None) -> dict[str, object]:
     node: dict[str, object] = {}
     if subject is not None:
         node["@id"] = subject

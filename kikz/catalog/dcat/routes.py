@@ -108,9 +108,7 @@ def _register(extension: str) -> None:
     summary = f"DCAT-AP.de-Katalog ({EXTENSIONS[extension]})"
 
     @router.get(f"/catalog{extension}", summary=summary, response_class=Response)
-    def all_cities(
-        request: Request, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
-    ) -> Response:
+    def all_cities(request: Request, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> Response:
         return _answer(request, session, principal, settings, extension)
 
     city_summary = summary + " einer Kommune"

@@ -133,9 +133,7 @@ def _preamble(records: list[list[str]]) -> int:
 def _width(first: list[str], body: list[list[str]]) -> int:
     """Header width; a trailing delimiter on every line ("a;b;c;") adds no column."""
     width = len(first)
-    while (
-        width > 1 and not first[width - 1].strip() and all(len(r) < width or not r[width - 1] for r in body)
-    ):
+    while width > 1 and not first[width - 1].strip() and all(len(r) < width or not r[width - 1] for r in body):
         width -= 1
     return width
 

@@ -97,9 +97,7 @@ def _records(document: object, *, geojson: bool) -> tuple[list[dict[str, object]
     if isinstance(document, dict) and document.get("type") == "Feature":
         return [document], True
     if geojson:
-        raise InvalidInput(
-            'Die Datei ist keine GeoJSON-FeatureCollection ("type": "FeatureCollection" fehlt).'
-        )
+        raise InvalidInput('Die Datei ist keine GeoJSON-FeatureCollection ("type": "FeatureCollection" fehlt).')
     if isinstance(document, list):
         records = document
     elif isinstance(document, dict):
@@ -107,9 +105,7 @@ def _records(document: object, *, geojson: bool) -> tuple[list[dict[str, object]
     else:
         raise InvalidInput(f"Die JSON-Datei enthält {_kind(document)} statt einer Liste von Datensätzen.")
     if not records:
-        raise InvalidInput(
-            "Die JSON-Datei enthält keine Datensätze; daraus lassen sich keine Spalten bestimmen."
-        )
+        raise InvalidInput("Die JSON-Datei enthält keine Datensätze; daraus lassen sich keine Spalten bestimmen.")
     return records, False
 
 

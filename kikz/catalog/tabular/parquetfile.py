@@ -35,9 +35,7 @@ def _open(path: Path) -> Any:
         fh.seek(max(0, path.stat().st_size - 4))
         end = fh.read(4)
     if start != _MAGIC or end != _MAGIC:
-        raise InvalidInput(
-            "Die Datei ist keine gültige Parquet-Datei (Kennung 'PAR1' fehlt oder Datei abgeschnitten)."
-        )
+        raise InvalidInput("Die Datei ist keine gültige Parquet-Datei (Kennung 'PAR1' fehlt oder Datei abgeschnitten).")
     try:
         return pq.ParquetFile(path)
     except (pa.ArrowException, OSError, ValueError) as exc:
@@ -80,10 +78,7 @@ def _column_type(arrow_type: Any) -> str:
 def _columns(pf: Any) -> list[Column]:
     schema = pf.schema_arrow
     geometry = _geometry_columns(schema)
-    return [
-        Column(field.name, GEOMETRY if field.name in geometry else _column_type(field.type))
-        for field in schema
-    ]
+    return [Column(field.name, GEOMETRY if field.name in geometry else _column_type(field.type)) for field in schema]
 
 
 def describe(path: Path) -> TableInfo:

@@ -30,12 +30,8 @@ _GERMAN_THOUSANDS = str.maketrans({".": None, "\u00a0": None, "\u202f": None, ",
 _ENGLISH_THOUSANDS = str.maketrans({",": None})
 
 # Unambiguous evidence for a decimal convention; "1.234" and "1,234" alone prove nothing.
-_GERMAN_EVIDENCE = re.compile(
-    r"[+-]?(?:\d{1,3}(?:\.\d{3})+,\d+|\d+,(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3}){2,})"
-)
-_ENGLISH_EVIDENCE = re.compile(
-    r"[+-]?(?:\d{1,3}(?:,\d{3})+\.\d+|\d+\.(?:\d{1,2}|\d{4,})|\d{1,3}(?:,\d{3}){2,})"
-)
+_GERMAN_EVIDENCE = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+,\d+|\d+,(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3}){2,})")
+_ENGLISH_EVIDENCE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+\.\d+|\d+\.(?:\d{1,2}|\d{4,})|\d{1,3}(?:,\d{3}){2,})")
 
 _GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")

@@ -130,8 +130,7 @@ class _Sheet:
                 continue
             if len(values) > width:
                 raise InvalidInput(
-                    f"Tabellenblatt '{self.title}', Zeile {number}: {width} Felder erwartet, "
-                    f"{len(values)} gefunden."
+                    f"Tabellenblatt '{self.title}', Zeile {number}: {width} Felder erwartet, {len(values)} gefunden."
                 )
             yield values + [None] * (width - len(values))
 

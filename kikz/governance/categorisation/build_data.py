@@ -81,8 +81,7 @@ V3_REVIEWED = {
     "Haushalt - Ergebnisplan": "Finanzen - Haushalt - Plan",
     "Haushalt - Sicherungskonzept": "Finanzen - Haushalt - Controlling",
     "Haushalt - Haushaltskonsolidierung": "Finanzen - Haushalt - Controlling",
-    "Öffentlichkeitsarbeit - Pressemitteilungen":
-        "Öffentlichkeitsarbeit - Pressemitteilung und Veröffentlichung",
+    "Öffentlichkeitsarbeit - Pressemitteilungen": "Öffentlichkeitsarbeit - Pressemitteilung und Veröffentlichung",
     "Tourismus - Fährverkehr": "Verkehr - Schiffsverkehr und Fährverkehr - Passagier",
     "Tourismus - Übernachtungen": "Tourismus - Gästezahl",
     "Tourismus - Stadtführungen": "Tourismus - Stadtführung",
@@ -99,14 +98,15 @@ V3_REVIEWED = {
     "Sport- und Spielplätze - Einrichtungen": "Freizeit - Spielplatz und Spielstätte",
     "Stadtwerke - Beteiligungen": "Wirtschaft - Beteiligung an Öffentlicher Wirtschaft - Beteiligung",
     "Abfallwirtschaft - Beteiligungen": "Wirtschaft - Beteiligung an Öffentlicher Wirtschaft - Beteiligung",
-    "Stadtwerke - Ausschreibungen Vergaben":
-        "Wirtschaft - Beteiligung an Öffentlicher Wirtschaft - Ausschreibung und Vergabe",
+    "Stadtwerke - Ausschreibungen Vergaben": (
+        "Wirtschaft - Beteiligung an Öffentlicher Wirtschaft - Ausschreibung und Vergabe"
+    ),
     "Abfallwirtschaft - Gremien": "Politische Partizipation - Politische Vertretung - Gremium",
     "Open Data - Wunschlisten": "Digitalisierung - Open Data - Planung",
     "Open Data - Information": "Digitalisierung - Open Data - Planung",
     "Rettungsdienst - Reanimationen": "Gesundheit - Rettungsdienst - Rettungsdiensteinsatz",
     "Feuerwehr - Kennzahlen": "Sicherheit - Feuerwehr - Feuerwehreinsatz",
-}  # fmt: skip
+}
 
 # German dcat:theme labels in the labelled CSV: the EU names plus the older GovData category names.
 EU_THEME_LABELS = {
@@ -231,9 +231,7 @@ def build(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
     records: list[dict[str, str]] = []
     seen: dict[tuple[str, str], dict[str, str]] = {}
 
-    def add(
-        source_name: str, ident: str, org: str, title: str, desc: str, label: str, mds: str, themes: list[str]
-    ):
+    def add(source_name: str, ident: str, org: str, title: str, desc: str, label: str, mds: str, themes: list[str]):
         key = (fold(title), fold(desc)[:300])
         if key in seen:  # the same record in both sources or twice in one: keep it once
             prior = seen[key]
@@ -259,9 +257,7 @@ def build(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
         old = row["MUSTERDATENSATZ"]
         mds = crosswalk.get(old, ("", ""))[0]
         title, desc = row["dct:title"].strip(), row["dct:description"].strip()
-        add(
-            "mdk-v3", row["dct:identifier"], row["ORG"], title, desc, old, mds, theme_codes(row["dcat:theme"])
-        )
+        add("mdk-v3", row["dct:identifier"], row["ORG"], title, desc, old, mds, theme_codes(row["dcat:theme"]))
 
     out_dir.mkdir(parents=True, exist_ok=True)
     _write(out_dir / "taxonomy.csv", taxonomy)
@@ -269,11 +265,15 @@ def build(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
     _write(
         out_dir / "crosswalk-v3-v4.csv",
         [
-            {"v3": old, "v4": crosswalk.get(old, ("", ""))[0],
-             "method": crosswalk.get(old, ("", "unmapped"))[1], "records": str(n)}
+            {
+                "v3": old,
+                "v4": crosswalk.get(old, ("", ""))[0],
+                "method": crosswalk.get(old, ("", "unmapped"))[1],
+                "records": str(n),
+            }
             for old, n in sorted(old_counts.items())
         ],
-    )  # fmt: skip
+    )
     _write(out_dir / "records.csv", records)
     return {
         "taxonomy": len(taxonomy),

@@ -43,24 +43,48 @@ def _accept(
     accepted = []
     themes = [code for code, p in s.eu_themes if p >= threshold]
     if themes and sorted(themes) != sorted(dataset.themes or []):
-        service.decide(session, principal=principal, dataset=dataset, field=CategoryField.EU_THEMES,
-                       value=themes, model=model)  # fmt: skip
+        service.decide(
+            session,
+            principal=principal,
+            dataset=dataset,
+            field=CategoryField.EU_THEMES,
+            value=themes,
+            model=model,
+        )
         accepted.append("EU-Themen")
     mds, conf = s.mdk_musterdatensatz[0]
     if conf >= threshold:
-        service.decide(session, principal=principal, dataset=dataset, field=CategoryField.MDK_MUSTERDATENSATZ,
-                       value=mds, model=model)  # fmt: skip
+        service.decide(
+            session,
+            principal=principal,
+            dataset=dataset,
+            field=CategoryField.MDK_MUSTERDATENSATZ,
+            value=mds,
+            model=model,
+        )
         accepted.append("Musterdatensatz")
     else:
         thema, conf = s.mdk_thema[0]
         if conf >= threshold:
-            service.decide(session, principal=principal, dataset=dataset, field=CategoryField.MDK_THEMA,
-                           value=thema, model=model)  # fmt: skip
+            service.decide(
+                session,
+                principal=principal,
+                dataset=dataset,
+                field=CategoryField.MDK_THEMA,
+                value=thema,
+                model=model,
+            )
             accepted.append("THEMA")
     code, conf = s.hvd
     if code and conf >= threshold and dataset.hvd_category != code:
-        service.decide(session, principal=principal, dataset=dataset, field=CategoryField.HVD_CATEGORY,
-                       value=code, model=model)  # fmt: skip
+        service.decide(
+            session,
+            principal=principal,
+            dataset=dataset,
+            field=CategoryField.HVD_CATEGORY,
+            value=code,
+            model=model,
+        )
         accepted.append("HVD")
     return accepted
 
@@ -68,8 +92,12 @@ def _accept(
 @click.command("categorise")
 @click.option("--dataset", "key", default=None, help="Nur dieser Datensatz (Name, Kennung oder Nummer).")
 @click.option("--city", default=None, help="Nur Datensätze dieser Kommune (Kürzel).")
-@click.option("--accept-above", type=click.FloatRange(0.0, 1.0), default=None,
-              help="Vorschläge mit mindestens dieser Konfidenz (0–1) übernehmen.")  # fmt: skip
+@click.option(
+    "--accept-above",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Vorschläge mit mindestens dieser Konfidenz (0–1) übernehmen.",
+)
 @click.option("--as-user", "email", default=None, help="Als dieses Konto handeln (Standard: Systemkonto).")
 def categorise(key: str | None, city: str | None, accept_above: float | None, email: str | None) -> None:
     """Kategorien vorschlagen (EU-Themen, Musterdatenkatalog, HVD) und auf Wunsch übernehmen."""
@@ -106,7 +134,9 @@ def categorise(key: str | None, city: str | None, accept_above: float | None, em
                     total += bool(done)
                     if done:
                         click.echo("  übernommen: " + ", ".join(done))
-            click.echo(f"{len(datasets)} Datensätze kategorisiert" + (
-                f", bei {total} Vorschläge übernommen." if accept_above is not None else "."))  # fmt: skip
+            click.echo(
+                f"{len(datasets)} Datensätze kategorisiert"
+                + (f", bei {total} Vorschläge übernommen." if accept_above is not None else ".")
+            )
     finally:
         engine.dispose()

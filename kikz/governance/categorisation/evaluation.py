@@ -96,14 +96,10 @@ def evaluate(
     n = max(len(labelled), 1)
 
     themed = [r for r in validation if r.eu_themes]
-    theme_probs = model.theme_probabilities(
-        model.vectorize([document(r.title, r.description) for r in themed])
-    )
+    theme_probs = model.theme_probabilities(model.vectorize([document(r.title, r.description) for r in themed]))
     tp = fp = fn = 0
     for i, rec in enumerate(themed):
-        predicted = {
-            c for c, p in zip(model.theme_codes, theme_probs[i], strict=True) if p >= theme_threshold
-        }
+        predicted = {c for c, p in zip(model.theme_codes, theme_probs[i], strict=True) if p >= theme_threshold}
         if not predicted:
             predicted = {model.theme_codes[int(np.argmax(theme_probs[i]))]}
         truth = set(rec.eu_themes)
@@ -112,7 +108,12 @@ def evaluate(
         fn += len(truth - predicted)
     f1 = 2 * tp / max(2 * tp + fp + fn, 1)
     return Accuracy(
-        mds_top1=top1 / n, mds_top3=top3 / n, thema_top1=th1 / n, thema_top3=th3 / n, themes_micro_f1=f1,
-        mds_count=len(labelled), themes_count=len(themed),
+        mds_top1=top1 / n,
+        mds_top3=top3 / n,
+        thema_top1=th1 / n,
+        thema_top3=th3 / n,
+        themes_micro_f1=f1,
+        mds_count=len(labelled),
+        themes_count=len(themed),
         mds_mean_confidence=float(probs.max(axis=1).mean()) if len(labelled) else 0.0,
-    )  # fmt: skip
+    )

@@ -19,8 +19,13 @@ from collections.abc import Mapping
 from kikz.catalog.text import fold
 
 GEOSPATIAL, ENVIRONMENT, METEOROLOGICAL, STATISTICS, COMPANIES, MOBILITY = (
-    "c_ac64a52d", "c_dd313021", "c_164e0bf5", "c_e1da4e07", "c_a9135398", "c_b79e35eb",
-)  # fmt: skip
+    "c_ac64a52d",
+    "c_dd313021",
+    "c_164e0bf5",
+    "c_e1da4e07",
+    "c_a9135398",
+    "c_b79e35eb",
+)
 THRESHOLD = 0.5
 
 # MUSTERDATENSATZ (V4) → HVD category. Land-use plans count as environment (annex 2: INSPIRE land use).
@@ -78,20 +83,75 @@ BY_MUSTERDATENSATZ: dict[str, str] = {
 # Folded word stems that on their own identify a category. Long stems match inside compounds
 # ("Radverkehrszählung"), short ones only at a word start.
 KEYWORDS: dict[str, tuple[str, ...]] = {
-    GEOSPATIAL: ("alkis", "flurstuck", "liegenschaftskataster", "orthofoto", "luftbild", "hausumring",
-                 "gebaudeumring", "verwaltungsgrenze", "gemarkung", "hauskoordinate", "adressen"),
-    ENVIRONMENT: ("luftqualitat", "luftmess", "feinstaub", "stickstoffdioxid", "pm10", "pm2", "larmkart",
-                  "pegel", "hochwasser", "naturschutzgebiet", "biotop", "grundwasser", "bebauungsplan",
-                  "flachennutzungsplan", "bodenbelast", "emission"),
-    METEOROLOGICAL: ("niederschlag", "wetterstation", "wetterdaten", "lufttemperatur", "windgeschwindigkeit",
-                     "luftfeuchte", "luftfeuchtigkeit", "wetter"),
-    STATISTICS: ("einwohnerzahl", "einwohnerstatistik", "bevolkerungsstand", "bevolkerungsentwicklung",
-                 "arbeitslos", "sozialversicherungspflichtig", "zensus", "wanderungsstatistik"),
+    GEOSPATIAL: (
+        "alkis",
+        "flurstuck",
+        "liegenschaftskataster",
+        "orthofoto",
+        "luftbild",
+        "hausumring",
+        "gebaudeumring",
+        "verwaltungsgrenze",
+        "gemarkung",
+        "hauskoordinate",
+        "adressen",
+    ),
+    ENVIRONMENT: (
+        "luftqualitat",
+        "luftmess",
+        "feinstaub",
+        "stickstoffdioxid",
+        "pm10",
+        "pm2",
+        "larmkart",
+        "pegel",
+        "hochwasser",
+        "naturschutzgebiet",
+        "biotop",
+        "grundwasser",
+        "bebauungsplan",
+        "flachennutzungsplan",
+        "bodenbelast",
+        "emission",
+    ),
+    METEOROLOGICAL: (
+        "niederschlag",
+        "wetterstation",
+        "wetterdaten",
+        "lufttemperatur",
+        "windgeschwindigkeit",
+        "luftfeuchte",
+        "luftfeuchtigkeit",
+        "wetter",
+    ),
+    STATISTICS: (
+        "einwohnerzahl",
+        "einwohnerstatistik",
+        "bevolkerungsstand",
+        "bevolkerungsentwicklung",
+        "arbeitslos",
+        "sozialversicherungspflichtig",
+        "zensus",
+        "wanderungsstatistik",
+    ),
     COMPANIES: ("handelsregister", "unternehmensregister", "insolvenz"),
-    MOBILITY: ("gtfs", "netex", "haltestelle", "fahrplan", "parkhaus", "parkplatz", "ladesaule",
-               "ladestation", "ladepunkt", "verkehrszahl", "zahlstelle", "verkehrsfluss",
-               "carsharing", "bikesharing"),
-}  # fmt: skip
+    MOBILITY: (
+        "gtfs",
+        "netex",
+        "haltestelle",
+        "fahrplan",
+        "parkhaus",
+        "parkplatz",
+        "ladesaule",
+        "ladestation",
+        "ladepunkt",
+        "verkehrszahl",
+        "zahlstelle",
+        "verkehrsfluss",
+        "carsharing",
+        "bikesharing",
+    ),
+}
 
 
 def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -111,9 +171,7 @@ def keyword_hits(text: str) -> dict[str, list[str]]:
     return hits
 
 
-def hvd_category(
-    musterdatensatz_probabilities: Mapping[str, float], signal_text: str
-) -> tuple[str | None, float, str]:
+def hvd_category(musterdatensatz_probabilities: Mapping[str, float], signal_text: str) -> tuple[str | None, float, str]:
     """(category code or None, confidence, German reason)."""
     scores = dict.fromkeys(KEYWORDS, 0.0)
     for label, p in musterdatensatz_probabilities.items():
@@ -130,9 +188,7 @@ def hvd_category(
     reason = []
     if best in hits:
         reason.append("Begriffe: " + ", ".join(hits[best]))
-    model_share = sum(
-        p for lab, p in musterdatensatz_probabilities.items() if BY_MUSTERDATENSATZ.get(lab) == best
-    )
+    model_share = sum(p for lab, p in musterdatensatz_probabilities.items() if BY_MUSTERDATENSATZ.get(lab) == best)
     if model_share >= 0.2:
         reason.append(f"Musterdatensatz-Typ spricht dafür ({model_share:.0%})")
     return best, round(min(scores[best], 0.99), 3), "; ".join(reason)

@@ -53,9 +53,7 @@ def recall(session: Session, model: CategoryModel, query: Any) -> dict[str, Reca
         .scalar_subquery()
     )
     rows = session.execute(
-        select(
-            CategoryDecision.id, CategoryDecision.field, CategoryDecision.chosen, CategoryDecision.document
-        )
+        select(CategoryDecision.id, CategoryDecision.field, CategoryDecision.chosen, CategoryDecision.document)
         .where(CategoryDecision.id.in_(latest))
         .order_by(CategoryDecision.id.desc())
         .limit(MAX_DECISIONS)

@@ -50,9 +50,7 @@ def word_features(text: str) -> list[str]:
     return stems + [f"{a}_{b}" for a, b in itertools.pairwise(stems)]
 
 
-def document(
-    title: str, description: str = "", keywords: Iterable[str] = (), columns: Iterable[str] = ()
-) -> str:
+def document(title: str, description: str = "", keywords: Iterable[str] = (), columns: Iterable[str] = ()) -> str:
     """The text the model reads: the title counts twice, then description, keywords and column names."""
     parts = [title, title, description[:DESCRIPTION_CHARS], " ".join(keywords)]
     cols = [c for c in columns if c]
@@ -72,9 +70,7 @@ class Example:
 def examples_from(records: Iterable[LabelledRecord], taxonomy: Taxonomy) -> list[Example]:
     out = [Example(document(r.title, r.description), r.musterdatensatz, r.eu_themes) for r in records]
     for entry in taxonomy.entries.values():
-        text = document(
-            f"{entry.bezeichnung} {entry.thema}", f"{entry.description}. {entry.thema_description}"
-        )
+        text = document(f"{entry.bezeichnung} {entry.thema}", f"{entry.description}. {entry.thema_description}")
         themes = (entry.eu_theme,) if entry.eu_theme else ()
         out.append(Example(text, entry.label, themes, TAXONOMY_WEIGHT))
     return out
@@ -93,9 +89,13 @@ class CategoryModel:
         texts = [e.text for e in examples]
         self.words = TfidfVectorizer(analyzer=word_features, sublinear_tf=True)
         self.chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2, preprocessor=fold,
+            analyzer="char_wb",
+            ngram_range=(3, 5),
+            sublinear_tf=True,
+            min_df=2,
+            preprocessor=fold,
             max_features=60000,
-        )  # fmt: skip
+        )
         self.words.fit(texts)
         self.chars.fit(texts)
         self.word_names: list[str] = [str(n) for n in self.words.get_feature_names_out()]

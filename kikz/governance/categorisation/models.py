@@ -40,13 +40,9 @@ class CategoryDecision(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), index=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
-    field: Mapped[str] = mapped_column(
-        String(40), doc="eu_themes | mdk_thema | mdk_musterdatensatz | hvd_category"
-    )
+    field: Mapped[str] = mapped_column(String(40), doc="eu_themes | mdk_thema | mdk_musterdatensatz | hvd_category")
     suggested: Mapped[dict[str, Any]] = mapped_column(doc='{"top": [[value, confidence], ...]}')
-    chosen: Mapped[dict[str, Any]] = mapped_column(
-        doc='{"value": ...} (a list for eu_themes, null for no HVD)'
-    )
+    chosen: Mapped[dict[str, Any]] = mapped_column(doc='{"value": ...} (a list for eu_themes, null for no HVD)')
     accepted: Mapped[bool] = mapped_column(doc="the steward took the top suggestion unchanged")
     document: Mapped[str] = mapped_column(Text, default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -161,9 +161,7 @@ def _clean_value(field: CategoryField, value: Any) -> Any:
         codes = list(dict.fromkeys(str(v).strip().upper() for v in items if str(v).strip()))
         unknown = [c for c in codes if c not in EU_THEMES]
         if unknown:
-            raise InvalidInput(
-                f"Unbekanntes EU-Thema: {', '.join(unknown)}. Erlaubt: {', '.join(EU_THEMES)}."
-            )
+            raise InvalidInput(f"Unbekanntes EU-Thema: {', '.join(unknown)}. Erlaubt: {', '.join(EU_THEMES)}.")
         return codes
     text = "" if value is None else str(value).strip()
     if field is CategoryField.MDK_MUSTERDATENSATZ:
@@ -178,9 +176,7 @@ def _clean_value(field: CategoryField, value: Any) -> Any:
         return None
     code = text.removeprefix(HVD_BASE)
     if code not in HVD_CATEGORIES:
-        raise InvalidInput(
-            f"Unbekannte HVD-Kategorie: {text}. Erlaubt: {', '.join(HVD_CATEGORIES)} oder „keine“."
-        )
+        raise InvalidInput(f"Unbekannte HVD-Kategorie: {text}. Erlaubt: {', '.join(HVD_CATEGORIES)} oder „keine“.")
     return code
 
 
@@ -206,10 +202,7 @@ def decide(
     """Accept or correct one suggested category: store the decision, set the value, write the audit entry."""
     if not can_view(session, principal, Dataset, dataset.id):
         raise NotFound("Diesen Datensatz gibt es nicht oder Sie dürfen ihn nicht sehen.")
-    if not (
-        allowed(principal, Action.CLASSIFY_DATASET, dataset)
-        or allowed(principal, Action.EDIT_DATASET, dataset)
-    ):
+    if not (allowed(principal, Action.CLASSIFY_DATASET, dataset) or allowed(principal, Action.EDIT_DATASET, dataset)):
         raise PermissionDenied("Kategorien setzen dürfen nur Datenverantwortliche dieses Datensatzes.")
     try:
         field = CategoryField(field)
@@ -221,9 +214,11 @@ def decide(
 
     if field is CategoryField.EU_THEMES:
         catalog.update_dataset(
-            session, principal=principal, dataset=dataset,
+            session,
+            principal=principal,
+            dataset=dataset,
             data=DatasetUpdate(themes=chosen, change_note="EU-Themen kategorisiert"),
-        )  # fmt: skip
+        )
     elif field is CategoryField.HVD_CATEGORY:
         dataset.hvd_category = chosen or ""
     else:
@@ -247,9 +242,7 @@ def decide(
         CategoryField.MDK_MUSTERDATENSATZ: suggestion.mdk_musterdatensatz,
         CategoryField.HVD_CATEGORY: [suggestion.hvd],
     }[field]  # type: ignore[assignment]
-    accepted = (
-        sorted(chosen) == sorted(top_value) if field is CategoryField.EU_THEMES else chosen == top_value
-    )
+    accepted = sorted(chosen) == sorted(top_value) if field is CategoryField.EU_THEMES else chosen == top_value
     decision = CategoryDecision(
         dataset_id=dataset.id,
         municipality_id=dataset.municipality_id,
@@ -264,20 +257,20 @@ def decide(
     session.flush()
     after = current_categories(session, dataset=dataset).model_dump()
     audit.record(
-        session, actor=principal, action="dataset.categorise", entity_type="dataset",
-        entity_id=dataset.identifier, municipality_id=dataset.municipality_id,
+        session,
+        actor=principal,
+        action="dataset.categorise",
+        entity_type="dataset",
+        entity_id=dataset.identifier,
+        municipality_id=dataset.municipality_id,
         before={"field": str(field), "value": before[field.value]},
         after={"field": str(field), "value": after[field.value], "accepted": accepted},
-    )  # fmt: skip
+    )
     return decision
 
 
 def decisions(session: Session, *, dataset: Dataset) -> list[CategoryDecision]:
-    stmt = (
-        select(CategoryDecision)
-        .where(CategoryDecision.dataset_id == dataset.id)
-        .order_by(CategoryDecision.id)
-    )
+    stmt = select(CategoryDecision).where(CategoryDecision.dataset_id == dataset.id).order_by(CategoryDecision.id)
     return list(session.scalars(stmt))
 
 

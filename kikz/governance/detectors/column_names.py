@@ -122,9 +122,7 @@ RULES: tuple[NameRule, ...] = (
         0.5,
         needs_values=True,
     ),
-    NameRule(
-        "iban", "Bankverbindung", Category.PERSONAL, _rx(r"iban|bankverbindung|kontonummer|konto_?nr"), 0.8
-    ),
+    NameRule("iban", "Bankverbindung", Category.PERSONAL, _rx(r"iban|bankverbindung|kontonummer|konto_?nr"), 0.8),
     NameRule(
         "steuer_id",
         "Steuer-Identifikationsnummer",

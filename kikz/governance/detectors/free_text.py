@@ -36,9 +36,7 @@ def is_free_text(name: str, values: Sequence[str]) -> bool:
     if not values:
         return False
     prose = sum(
-        1
-        for v in values
-        if len(v) >= 25 and sum(1 for w in v.split() if sum(c.isalpha() for c in w) >= 2) >= 4
+        1 for v in values if len(v) >= 25 and sum(1 for w in v.split() if sum(c.isalpha() for c in w) >= 2) >= 4
     )
     return prose >= max(1, 0.3 * len(values))
 
@@ -46,9 +44,7 @@ def is_free_text(name: str, values: Sequence[str]) -> bool:
 def kinds_in(text: str) -> set[str]:
     """Which kinds of personal data one text mentions."""
     kinds: set[str] = set()
-    if "@" in text and any(
-        email_detector.is_personal_email(m.group()) for m in email_detector.PATTERN.finditer(text)
-    ):
+    if "@" in text and any(email_detector.is_personal_email(m.group()) for m in email_detector.PATTERN.finditer(text)):
         kinds.add("email")
     if any(iban_detector.is_iban(m.group()) for m in iban_detector.INLINE.finditer(text)):
         kinds.add("iban")
@@ -57,8 +53,7 @@ def kinds_in(text: str) -> set[str]:
             kinds.add("telefon")
             break
     if SALUTATION.search(text) or any(
-        person_name.fold(first) in person_name.first_names()
-        and person_name.name_tokens(f"{first} {last}") is not None
+        person_name.fold(first) in person_name.first_names() and person_name.name_tokens(f"{first} {last}") is not None
         for first, last in CAPITALISED_PAIR.findall(text)
     ):
         kinds.add("name")

@@ -373,9 +373,7 @@ def NEGATIVE_TABLES() -> list[dict[str, Any]]:
         _rows(
             60,
             lambda i: [
-                g.pick(
-                    ["Wochenmarkt", "Stadtfest", "Lesung in der Stadtbibliothek", "Konzert im Büsing-Park"]
-                ),
+                g.pick(["Wochenmarkt", "Stadtfest", "Lesung in der Stadtbibliothek", "Konzert im Büsing-Park"]),
                 g.pick(["Stadthalle Offenbach", "Wilhelmsplatz", "Büsing-Palais", "Capitol"]),
                 g.date(),
                 g.pick(["Kulturamt", "Offenbach Marketing GmbH", "Musikverein Bürgel e.V."]),
@@ -403,8 +401,6 @@ def NEGATIVE_TABLES() -> list[dict[str, Any]]:
         "strassenverzeichnis",
         "Straßenverzeichnis mit Stadtteil",
         ["Straßenname", "Stadtteil", "Länge m", "PLZ"],
-        _rows(
-            len(STREETS), lambda i: [STREETS[i], g.pick(DISTRICTS), g.r.randint(80, 3000), g.pick(POSTCODES)]
-        ),
+        _rows(len(STREETS), lambda i: [STREETS[i], g.pick(DISTRICTS), g.r.randint(80, 3000), g.pick(POSTCODES)]),
     )
     return specs

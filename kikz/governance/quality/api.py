@@ -32,9 +32,7 @@ QUALITY = "Qualität / Quality"
     "jeder Tabelle (Vollständigkeit, Gültigkeit, Eindeutigkeit, Aktualität, Konsistenz). / MQA (405 points, "
     "reason per indicator) and the data quality of each table.",
 )
-def dataset_quality(
-    name: str, session: SessionDep, principal: PrincipalDep, store: StoreDep
-) -> DatasetQuality:
+def dataset_quality(name: str, session: SessionDep, principal: PrincipalDep, store: StoreDep) -> DatasetQuality:
     return history.dataset_quality(session, principal=principal, key=name, store=store)
 
 

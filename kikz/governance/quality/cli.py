@@ -40,9 +40,7 @@ def _print_dataset(r: MqaResult, reports: list[QualityReport]) -> None:
         mark = "✓" if i.passed else "✗"
         click.echo(f"  {mark} {i.label_de:<38} {i.points:>3}/{i.max_points:<3} {i.reason_de}")
     for rep in reports:
-        click.echo(
-            f"  Tabelle {rep.title}: {_num(rep.overall)} / 100 ({rep.rows_checked} Zeilen) {rep.message_de}"
-        )
+        click.echo(f"  Tabelle {rep.title}: {_num(rep.overall)} / 100 ({rep.rows_checked} Zeilen) {rep.message_de}")
         for d in rep.dimensions:
             click.echo(f"    {d.label_de:<16} {_num(d.score):>6}  {' '.join(d.reasons_de)}")
 
@@ -50,14 +48,10 @@ def _print_dataset(r: MqaResult, reports: list[QualityReport]) -> None:
 @click.command("quality")
 @click.option("--kommune", "municipality", default=None, help="Nur diese Kommune (Kürzel, z. B. giessen).")
 @click.option("--datensatz", "dataset_key", default=None, help="Nur diesen Datensatz (Name oder Kennung).")
-@click.option(
-    "--links", "check_links", is_flag=True, help="Vorher externe Links prüfen (braucht Netzzugang)."
-)
+@click.option("--links", "check_links", is_flag=True, help="Vorher externe Links prüfen (braucht Netzzugang).")
 @click.option("--ohne-datenqualitaet", "skip_dq", is_flag=True, help="Nur die Metadatenqualität bewerten.")
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON ausgeben.")
-def quality(
-    municipality: str | None, dataset_key: str | None, check_links: bool, skip_dq: bool, as_json: bool
-) -> None:
+def quality(municipality: str | None, dataset_key: str | None, check_links: bool, skip_dq: bool, as_json: bool) -> None:
     """Metadatenqualität (MQA, 405 Punkte) und Datenqualität bewerten und speichern."""
     settings = get_settings()
     store = FileStore(settings.files_dir)
@@ -99,9 +93,7 @@ def quality(
                 return
             for city in summary.cities:
                 _print_city(city)
-            click.echo(
-                f"{summary.datasets} offene Datensätze bewertet, {summary.distributions} Tabellen geprüft."
-            )
+            click.echo(f"{summary.datasets} offene Datensätze bewertet, {summary.distributions} Tabellen geprüft.")
     finally:
         engine.dispose()
 

@@ -162,9 +162,7 @@ class ConsistencyChecks:
         for total in self.totals:
             self._add_total(total, number, cell)
         if self.postcode is not None:
-            self._add_postcode(
-                number, cell(self.postcode), cell(self.place) if self.place is not None else None
-            )
+            self._add_postcode(number, cell(self.postcode), cell(self.place) if self.place is not None else None)
 
     def _add_total(self, total: _Total, number: int, cell: Callable[[int], object]) -> None:
         value = _number(cell(total.total))
@@ -207,11 +205,7 @@ class ConsistencyChecks:
         if not POSTCODE_VALUE.fullmatch(code):
             self.postcode_format.flag(number)
             return
-        if (
-            isinstance(place, str)
-            and place.strip()
-            and (code in self.places or len(self.places) < MAX_POSTCODES)
-        ):
+        if isinstance(place, str) and place.strip() and (code in self.places or len(self.places) < MAX_POSTCODES):
             self.places.setdefault(code, Counter())[place.strip().casefold()] += 1
 
     def dimension(self, label: str) -> QualityDimension:
@@ -245,9 +239,7 @@ class ConsistencyChecks:
         violations += self.sum_check.violations
         active = [t for t in self.totals if t.active]
         if active:
-            names = "; ".join(
-                f"„{t.label}“ = " + " + ".join(f"„{self.header[p]}“" for p in t.parts) for t in active
-            )
+            names = "; ".join(f"„{t.label}“ = " + " + ".join(f"„{self.header[p]}“" for p in t.parts) for t in active)
             if self.sum_check.violations:
                 rows = ", ".join(map(str, self.sum_check.rows))
                 reasons.append(
@@ -261,16 +253,13 @@ class ConsistencyChecks:
             if self.postcode_format.violations:
                 rows = ", ".join(map(str, self.postcode_format.rows))
                 reasons.append(
-                    f"{self.postcode_format.violations} Postleitzahlen ohne fünf Ziffern "
-                    f"(z. B. Zeile {rows})."
+                    f"{self.postcode_format.violations} Postleitzahlen ohne fünf Ziffern (z. B. Zeile {rows})."
                 )
             split = {code: places for code, places in self.places.items() if len(places) > 1}
             mixed = sum(sum(p.values()) - max(p.values()) for p in split.values())
             violations += mixed
             if split:
-                reasons.append(
-                    f"{len(split)} Postleitzahl(en) mit mehreren Ortsnamen ({mixed} abweichende Zeilen)."
-                )
+                reasons.append(f"{len(split)} Postleitzahl(en) mit mehreren Ortsnamen ({mixed} abweichende Zeilen).")
         if not checked:
             return QualityDimension(
                 key="consistency",

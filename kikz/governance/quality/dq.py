@@ -123,8 +123,7 @@ def assess_rows(
     """Completeness, validity, uniqueness and consistency of streamed rows (timeliness is separate)."""
     specs = {f["name"]: f for f in schema.get("fields", [])}
     counters = [
-        ColumnCounters(FieldCheck.build(specs.get(name, {"name": name, "type": "any"}), decimal))
-        for name in header
+        ColumnCounters(FieldCheck.build(specs.get(name, {"name": name, "type": "any"}), decimal)) for name in header
     ]
     index = {name: i for i, name in enumerate(header)}
     keys = _key_counters(schema, index)
@@ -180,11 +179,7 @@ def _key_counters(schema: dict[str, Any], index: dict[str, int]) -> list[KeyCoun
     names, declared = primary_key(schema)
     keys = [KeyCounters(names, declared)] if names and all(n in index for n in names) else []
     for spec in schema.get("fields", []):
-        if (
-            (spec.get("constraints") or {}).get("unique")
-            and [spec["name"]] != names
-            and spec["name"] in index
-        ):
+        if (spec.get("constraints") or {}).get("unique") and [spec["name"]] != names and spec["name"] in index:
             keys.append(KeyCounters([spec["name"]], True))
     return keys
 
@@ -340,9 +335,7 @@ def timeliness(
     if newest_in_data is not None:
         stale = now.date() - newest_in_data
         if stale > 2 * interval + dt.timedelta(days=1):
-            reasons.append(
-                f"Der jüngste Datumswert in den Daten ist der {newest_in_data.strftime('%d.%m.%Y')}."
-            )
+            reasons.append(f"Der jüngste Datumswert in den Daten ist der {newest_in_data.strftime('%d.%m.%Y')}.")
     return QualityDimension(key="timeliness", label_de=label, score=score, reasons_de=reasons)
 
 

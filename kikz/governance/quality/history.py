@@ -67,9 +67,7 @@ def city_mqa_history(
     )
     rows = list(session.scalars(stmt))
     return [
-        MqaHistoryPoint(
-            evaluated_at=r.evaluated_at, score=r.score, band=r.band, dataset_count=r.dataset_count
-        )
+        MqaHistoryPoint(evaluated_at=r.evaluated_at, score=r.score, band=r.band, dataset_count=r.dataset_count)
         for r in reversed(rows)
     ]
 
@@ -100,9 +98,7 @@ def latest_city_mqa(session: Session, *, municipality: Municipality) -> Catalogu
     )
 
 
-def city_quality(
-    session: Session, *, slug: str, store: FileStore | None = None, fresh: bool = False
-) -> CityQuality:
+def city_quality(session: Session, *, slug: str, store: FileStore | None = None, fresh: bool = False) -> CityQuality:
     """The latest catalogue MQA of a city (computed and recorded when there is none yet, or ``fresh``)."""
     from kikz.tenancy.service import get_municipality
 
@@ -118,9 +114,7 @@ def data_quality_history(
 ) -> list[QualityHistoryPoint]:
     r = DataQualityRecord
     stmt = (
-        select(
-            r.evaluated_at, r.overall, r.completeness, r.validity, r.uniqueness, r.timeliness, r.consistency
-        )
+        select(r.evaluated_at, r.overall, r.completeness, r.validity, r.uniqueness, r.timeliness, r.consistency)
         .join(Dataset, Dataset.id == r.dataset_id)
         .where(r.distribution_id == distribution_id, visible(principal, Dataset))
         .order_by(r.evaluated_at.desc(), r.id.desc())
@@ -130,9 +124,7 @@ def data_quality_history(
     return [QualityHistoryPoint(**row._asdict()) for row in reversed(rows)]
 
 
-def latest_data_quality(
-    session: Session, *, principal: Principal, distribution_id: int
-) -> QualityReport | None:
+def latest_data_quality(session: Session, *, principal: Principal, distribution_id: int) -> QualityReport | None:
     stmt = (
         select(DataQualityRecord.report)
         .join(Dataset, Dataset.id == DataQualityRecord.dataset_id)
@@ -208,9 +200,7 @@ def get_table_schema(session: Session, *, principal: Principal, identifier: str)
     return service.table_schema_for(session, dist)
 
 
-def save_table_schema(
-    session: Session, *, principal: Principal, identifier: str, schema: Any
-) -> dict[str, Any]:
+def save_table_schema(session: Session, *, principal: Principal, identifier: str, schema: Any) -> dict[str, Any]:
     """Store a steward's Table Schema (checked against the file's columns); audited."""
     dist = visible_distribution(session, principal, identifier)
     require(principal, Action.EDIT_DATASET, dist.dataset)

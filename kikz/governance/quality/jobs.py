@@ -49,9 +49,7 @@ def check_links_handler(store: FileStore, *, base_url: str = "", allow_private: 
         if payload.get("dataset_id") is not None:
             dataset_ids = [int(payload["dataset_id"])]
         elif payload.get("municipality"):
-            city_id = session.scalar(
-                select(Municipality.id).where(Municipality.slug == payload["municipality"])
-            )
+            city_id = session.scalar(select(Municipality.id).where(Municipality.slug == payload["municipality"]))
             dataset_ids = list(session.scalars(select(Dataset.id).where(Dataset.municipality_id == city_id)))
         urls = links.external_urls(session, base_url=base_url, dataset_ids=dataset_ids)
         summary = links.check_links(
@@ -73,7 +71,5 @@ def job_handlers(settings: Settings, *, allow_private_addresses: bool = False) -
     return {
         EVALUATE_DATASET: evaluate_dataset_handler(store),
         EVALUATE_ALL: evaluate_all_handler(store),
-        CHECK_LINKS: check_links_handler(
-            store, base_url=settings.base_url, allow_private=allow_private_addresses
-        ),
+        CHECK_LINKS: check_links_handler(store, base_url=settings.base_url, allow_private=allow_private_addresses),
     }

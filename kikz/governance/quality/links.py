@@ -70,9 +70,7 @@ def check_url(url: str, *, timeout: float = TIMEOUT_SECONDS, allow_private: bool
 
     current = url
     try:
-        with httpx.Client(
-            timeout=timeout, follow_redirects=False, headers={"user-agent": USER_AGENT}
-        ) as client:
+        with httpx.Client(timeout=timeout, follow_redirects=False, headers={"user-agent": USER_AGENT}) as client:
             for _hop in range(MAX_REDIRECTS + 1):
                 parts = urlsplit(current)
                 if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -100,9 +98,7 @@ def latest_checks(session: Session, urls: Iterable[str]) -> dict[str, LinkCheck]
     out: dict[str, LinkCheck] = {}
     items = list(hashes)
     for start in range(0, len(items), 500):
-        for row in session.scalars(
-            select(LinkCheck).where(LinkCheck.url_hash.in_(items[start : start + 500]))
-        ):
+        for row in session.scalars(select(LinkCheck).where(LinkCheck.url_hash.in_(items[start : start + 500]))):
             out[hashes[row.url_hash]] = row
     return out
 
@@ -122,9 +118,7 @@ def record(session: Session, url: str, result: CheckResult, *, now: dt.datetime 
     return row
 
 
-def external_urls(
-    session: Session, *, base_url: str = "", dataset_ids: Sequence[int] | None = None
-) -> list[str]:
+def external_urls(session: Session, *, base_url: str = "", dataset_ids: Sequence[int] | None = None) -> list[str]:
     """The external URLs the DCAT export names as access or download URL (own platform URLs excluded)."""
     stmt = (
         select(Distribution.access_url, Distribution.download_url, Dataset.landing_page)

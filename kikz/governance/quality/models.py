@@ -86,9 +86,7 @@ class StoredTableSchema(Base):
 
     __tablename__ = "quality_table_schema"
 
-    distribution_id: Mapped[int] = mapped_column(
-        ForeignKey("distribution.id", ondelete="CASCADE"), primary_key=True
-    )
+    distribution_id: Mapped[int] = mapped_column(ForeignKey("distribution.id", ondelete="CASCADE"), primary_key=True)
     schema: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

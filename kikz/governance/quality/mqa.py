@@ -323,9 +323,7 @@ def evaluate(
     out: list[Indicator] = []
     for spec in INDICATORS:
         outcome = (
-            _best(spec.key, dists)
-            if spec.on_distribution
-            else _dataset_outcome(spec.key, graph, dataset, shacl_report)
+            _best(spec.key, dists) if spec.on_distribution else _dataset_outcome(spec.key, graph, dataset, shacl_report)
         )
         out.append(
             Indicator(

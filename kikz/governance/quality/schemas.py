@@ -110,9 +110,7 @@ class QualityReport(BaseModel):
     overall: float | None = None
     dimensions: list[QualityDimension] = Field(default_factory=list)
     columns: list[ColumnQuality] = Field(default_factory=list)
-    table_schema: dict[str, Any] = Field(
-        default_factory=dict, description="the Frictionless Table Schema used"
-    )
+    table_schema: dict[str, Any] = Field(default_factory=dict, description="the Frictionless Table Schema used")
 
 
 class QualityHistoryPoint(BaseModel):

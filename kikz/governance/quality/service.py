@@ -62,9 +62,7 @@ def _reach(session: Session, store: FileStore | None, urls: Sequence[str]) -> mq
     def reach(url: str, sha256: str | None) -> mqa.Reachability:
         if url.startswith(EVALUATION_BASE + FILES_PATH):
             if sha256 and (store is None or store.exists(sha256)):
-                return mqa.Reachability(
-                    True, "Datei liegt im Dateispeicher und wird von der Plattform ausgeliefert."
-                )
+                return mqa.Reachability(True, "Datei liegt im Dateispeicher und wird von der Plattform ausgeliefert.")
             return mqa.Reachability(False, "Datei fehlt im Dateispeicher der Plattform.")
         if url.startswith(EVALUATION_BASE + "/"):
             return mqa.Reachability(True, "Seite der Plattform selbst.")
@@ -102,9 +100,7 @@ def validate_each(graphs: Sequence[DatasetGraph]) -> dict[int, ValidationReport]
     for g in graphs:
         violations = [f for f in report.violations if g.dataset_id in owners.get(f.focus, ())]
         warnings = [f for f in report.warnings if g.dataset_id in owners.get(f.focus, ())]
-        out[g.dataset_id] = ValidationReport(
-            conforms=not violations, violations=violations, warnings=warnings
-        )
+        out[g.dataset_id] = ValidationReport(conforms=not violations, violations=violations, warnings=warnings)
     return out
 
 
@@ -351,8 +347,7 @@ def data_quality(
         evaluated_at=now,
         status="ok",
         message_de=(
-            f"Stichprobe: die ersten {dq.de_int(assessment.rows)} von "
-            f"{dq.de_int(info.row_count)} Zeilen geprüft."
+            f"Stichprobe: die ersten {dq.de_int(assessment.rows)} von {dq.de_int(info.row_count)} Zeilen geprüft."
         )
         if assessment.sampled
         else "",

@@ -77,9 +77,7 @@ def check_schema(schema: Any, column_names: list[str]) -> dict[str, Any]:
         out: dict[str, Any] = {"name": name, "type": kind}
         fmt = raw.get("format", "default")
         if kind == "string" and fmt not in STRING_FORMATS:
-            raise InvalidInput(
-                f"Feld '{name}': unbekanntes Format '{fmt}' (möglich: {', '.join(STRING_FORMATS)})."
-            )
+            raise InvalidInput(f"Feld '{name}': unbekanntes Format '{fmt}' (möglich: {', '.join(STRING_FORMATS)}).")
         if fmt != "default":
             out["format"] = fmt
         for text_key in ("title", "description"):
@@ -242,9 +240,7 @@ class FieldCheck:
     def build(cls, spec: dict[str, Any], decimal: str) -> FieldCheck:
         kind = str(spec.get("type", "string"))
         constraints = dict(spec.get("constraints") or {})
-        check = cls(
-            spec["name"], kind, str(spec.get("format", "default")), constraints, _converter(kind, decimal)
-        )
+        check = cls(spec["name"], kind, str(spec.get("format", "default")), constraints, _converter(kind, decimal))
         if "pattern" in constraints:
             check.pattern = re.compile(str(constraints["pattern"]))
         for bound in ("minimum", "maximum"):

@@ -29,9 +29,7 @@ APPROVAL_ACTION = {ApprovalRole.OWNER: Action.APPROVE_AS_OWNER, ApprovalRole.DPO
 NOT_FOUND = "Diese Zugangsanfrage gibt es nicht oder Sie dürfen sie nicht sehen."
 
 
-def _audit(
-    session: Session, actor: Principal | None, action: str, request: AccessRequest, **extra: Any
-) -> None:
+def _audit(session: Session, actor: Principal | None, action: str, request: AccessRequest, **extra: Any) -> None:
     audit.record(
         session,
         actor=actor,
@@ -51,9 +49,7 @@ def _audit(
 
 def _find(session: Session, key: str) -> Dataset | None:
     """The dataset by identifier or name, without the visibility filter: only for routing the request."""
-    return session.scalars(
-        select(Dataset).where(or_(Dataset.identifier == key, Dataset.name == key)).limit(1)
-    ).first()
+    return session.scalars(select(Dataset).where(or_(Dataset.identifier == key, Dataset.name == key)).limit(1)).first()
 
 
 def request_access(
@@ -102,9 +98,7 @@ def request_access(
         legal_basis=legal_basis.strip(),
         requested_until=requested_until,
         status=AccessRequestStatus.OPEN,
-        required=[r.value for r in rules.access_approvals(dataset)]
-        if dataset
-        else [ApprovalRole.OWNER.value],
+        required=[r.value for r in rules.access_approvals(dataset)] if dataset else [ApprovalRole.OWNER.value],
         involves_personal=bool(dataset and ApprovalRole.DPO in rules.access_approvals(dataset)),
         created_at=now,
     )
@@ -126,17 +120,11 @@ def _dataset(session: Session, request: AccessRequest) -> Dataset | None:
     return session.get(Dataset, request.dataset_id) if request.dataset_id is not None else None
 
 
-def decider_roles(
-    principal: Principal, request: AccessRequest, dataset: Dataset | None
-) -> list[ApprovalRole]:
+def decider_roles(principal: Principal, request: AccessRequest, dataset: Dataset | None) -> list[ApprovalRole]:
     """Roles in which ``principal`` decides this request (never their own)."""
     if dataset is None or principal.is_anonymous or principal.user_id == request.requester_id:
         return []
-    return [
-        ApprovalRole(r)
-        for r in request.required
-        if allowed(principal, APPROVAL_ACTION[ApprovalRole(r)], dataset)
-    ]
+    return [ApprovalRole(r) for r in request.required if allowed(principal, APPROVAL_ACTION[ApprovalRole(r)], dataset)]
 
 
 def get_request(session: Session, *, principal: Principal, request_id: int) -> AccessRequest:
@@ -148,8 +136,7 @@ def get_request(session: Session, *, principal: Principal, request_id: int) -> A
         return request
     dataset = _dataset(session, request)
     if dataset is None or not (
-        allowed(principal, Action.APPROVE_AS_OWNER, dataset)
-        or allowed(principal, Action.APPROVE_AS_DPO, dataset)
+        allowed(principal, Action.APPROVE_AS_OWNER, dataset) or allowed(principal, Action.APPROVE_AS_DPO, dataset)
     ):
         raise NotFound(NOT_FOUND)
     return request
@@ -184,9 +171,7 @@ def _open_for_decision(
         raise Conflict(f"Diese Anfrage ist nicht mehr offen (Status: {request.status.value}).")
     roles = decider_roles(principal, request, dataset)
     if dataset is None or not roles:
-        raise PermissionDenied(
-            "Über diese Anfrage entscheiden der Data Owner und ggf. die/der Datenschutzbeauftragte."
-        )
+        raise PermissionDenied("Über diese Anfrage entscheiden der Data Owner und ggf. die/der Datenschutzbeauftragte.")
     if any(d.user_id == principal.user_id for d in decisions(session, request)):
         raise Conflict("Sie haben über diese Anfrage bereits entschieden.")
     return request, dataset, roles
@@ -214,9 +199,7 @@ def _record(
     session.flush()
 
 
-def approve_request(
-    session: Session, *, principal: Principal, request_id: int, comment: str = ""
-) -> AccessRequest:
+def approve_request(session: Session, *, principal: Principal, request_id: int, comment: str = "") -> AccessRequest:
     """One required approval; with the last one the grant is created, valid until the requested date."""
     request, dataset, _roles = _open_for_decision(session, principal, request_id)
     # personal data may have been found since the request was made
@@ -281,18 +264,13 @@ def withdraw_request(session: Session, *, principal: Principal, request_id: int)
     return request
 
 
-def revoke_request(
-    session: Session, *, principal: Principal, request_id: int, comment: str = ""
-) -> AccessRequest:
+def revoke_request(session: Session, *, principal: Principal, request_id: int, comment: str = "") -> AccessRequest:
     """End an approved access early: the owner side, the DPO or the requester themselves."""
     request = get_request(session, principal=principal, request_id=request_id)
     dataset = _dataset(session, request)
     may = request.requester_id == principal.user_id or (
         dataset is not None
-        and (
-            allowed(principal, Action.GRANT_ACCESS, dataset)
-            or allowed(principal, Action.APPROVE_AS_DPO, dataset)
-        )
+        and (allowed(principal, Action.GRANT_ACCESS, dataset) or allowed(principal, Action.APPROVE_AS_DPO, dataset))
     )
     if not may:
         raise PermissionDenied()

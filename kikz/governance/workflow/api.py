@@ -60,9 +60,7 @@ def get_queue(
     settings: SettingsDep,
     role: Annotated[str, Query(description="steward, owner, dpo or board")],
 ) -> QueuePublic:
-    items = service.queue(
-        session, principal=principal, role=role, overdue_days=settings.governance_overdue_days
-    )
+    items = service.queue(session, principal=principal, role=role, overdue_days=settings.governance_overdue_days)
     return QueuePublic(role=role, overdue_days=settings.governance_overdue_days, items=items)
 
 
@@ -98,9 +96,7 @@ def create_proposal(body: ProposalCreate, session: SessionDep, principal: Logged
     return views.proposal_public(session, principal, proposal)
 
 
-@router.get(
-    "/proposals/{proposal_id}", response_model=ProposalPublic, tags=[TAG], summary="Vorschlag / Proposal"
-)
+@router.get("/proposals/{proposal_id}", response_model=ProposalPublic, tags=[TAG], summary="Vorschlag / Proposal")
 def read_proposal(proposal_id: int, session: SessionDep, principal: LoggedInDep) -> ProposalPublic:
     proposal = service.get_proposal(session, principal=principal, proposal_id=proposal_id)
     return views.proposal_public(session, principal, proposal)
@@ -112,21 +108,15 @@ def read_proposal(proposal_id: int, session: SessionDep, principal: LoggedInDep)
     tags=[TAG],
     summary="Freigeben / Approve",
 )
-def approve_proposal(
-    proposal_id: int, body: DecisionIn, session: SessionDep, principal: LoggedInDep
-) -> ProposalPublic:
+def approve_proposal(proposal_id: int, body: DecisionIn, session: SessionDep, principal: LoggedInDep) -> ProposalPublic:
     proposal = service.approve(
         session, principal=principal, proposal_id=proposal_id, comment=body.comment, as_role=body.as_role
     )
     return views.proposal_public(session, principal, proposal)
 
 
-@router.post(
-    "/proposals/{proposal_id}/reject", response_model=ProposalPublic, tags=[TAG], summary="Ablehnen / Reject"
-)
-def reject_proposal(
-    proposal_id: int, body: DecisionIn, session: SessionDep, principal: LoggedInDep
-) -> ProposalPublic:
+@router.post("/proposals/{proposal_id}/reject", response_model=ProposalPublic, tags=[TAG], summary="Ablehnen / Reject")
+def reject_proposal(proposal_id: int, body: DecisionIn, session: SessionDep, principal: LoggedInDep) -> ProposalPublic:
     proposal = service.reject(session, principal=principal, proposal_id=proposal_id, comment=body.comment)
     return views.proposal_public(session, principal, proposal)
 
@@ -189,9 +179,7 @@ def read_access_request(
     return views.request_view(session, principal, request)
 
 
-def _decided(
-    session: SessionDep, principal: LoggedInDep, request_id: int
-) -> AccessRequestDetail | AccessRequestPublic:
+def _decided(session: SessionDep, principal: LoggedInDep, request_id: int) -> AccessRequestDetail | AccessRequestPublic:
     request = service.get_request(session, principal=principal, request_id=request_id)
     return views.request_view(session, principal, request)
 
@@ -251,9 +239,7 @@ def withdraw_access(request_id: int, session: SessionDep, principal: LoggedInDep
     tags=[TAG],
     summary="Verantwortliche / Responsibilities",
 )
-def read_responsibilities(
-    name_or_id: str, session: SessionDep, principal: LoggedInDep
-) -> ResponsibilitiesPublic:
+def read_responsibilities(name_or_id: str, session: SessionDep, principal: LoggedInDep) -> ResponsibilitiesPublic:
     dataset = catalog.get_dataset(session, principal=principal, key=name_or_id)
     return views.responsibilities_public(session, dataset)
 

@@ -80,9 +80,7 @@ def queue_cmd(actor: str, role: str | None) -> None:
             click.echo(f"== {name}: {len(items)} offen")
             for item in items:
                 flag = " [überfällig]" if item.overdue else ""
-                click.echo(
-                    f"  {item.since:%Y-%m-%d} {item.kind:24} {item.title} – {item.detail}{flag} ({item.link})"
-                )
+                click.echo(f"  {item.since:%Y-%m-%d} {item.kind:24} {item.title} – {item.detail}{flag} ({item.link})")
 
 
 @governance.command("propose")
@@ -95,9 +93,7 @@ def queue_cmd(actor: str, role: str | None) -> None:
 @click.option("--art9/--no-art9", default=None, help="Besondere Kategorien nach Art. 9 DSGVO (Einstufung).")
 @click.option("--owner", default=None, help="E-Mail des neuen Data Owners (Verantwortliche).")
 @click.option("--steward", default=None, help="E-Mail des neuen Data Stewards (Verantwortliche).")
-@click.option(
-    "--status", default=None, type=click.Choice(["draft", "archived"]), help="Ziel beim Zurückziehen."
-)
+@click.option("--status", default=None, type=click.Choice(["draft", "archived"]), help="Ziel beim Zurückziehen.")
 def propose_cmd(
     actor: str,
     dataset: str,
@@ -202,13 +198,9 @@ def decide_access_cmd(actor: str, request_id: int, approve: bool, comment: str) 
     with _session() as session:
         principal = _principal(session, actor)
         if approve:
-            request = service.approve_request(
-                session, principal=principal, request_id=request_id, comment=comment
-            )
+            request = service.approve_request(session, principal=principal, request_id=request_id, comment=comment)
         else:
-            request = service.reject_request(
-                session, principal=principal, request_id=request_id, comment=comment
-            )
+            request = service.reject_request(session, principal=principal, request_id=request_id, comment=comment)
         click.echo(f"Anfrage #{request.id}: {request.status.value}")
 
 

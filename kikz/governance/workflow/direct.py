@@ -30,9 +30,7 @@ def assign_responsibilities(
         check_person(session, user_id=owner_id, municipality_id=dataset.municipality_id, role=Role.DATA_OWNER)
         changes["owner_id"] = owner_id
     if steward_id is not None:
-        check_person(
-            session, user_id=steward_id, municipality_id=dataset.municipality_id, role=Role.DATA_STEWARD
-        )
+        check_person(session, user_id=steward_id, municipality_id=dataset.municipality_id, role=Role.DATA_STEWARD)
         changes["steward_id"] = steward_id
     if not changes:
         raise InvalidInput("Bitte Data Owner und/oder Data Steward angeben.")

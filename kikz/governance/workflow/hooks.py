@@ -81,9 +81,10 @@ def on_scan_result(session: Session, *, distribution_id: int, proposal: Any) -> 
     scanned, explanation, findings = _scan_values(proposal)
     current = rules.state_of(dataset)
     merged = rules.stricter_classification(current, scanned)
-    changed = {
-        name: value for name, value in merged.items() if value is not None and value != current.get(name)
-    }
+    changed = {name: value for name, value in merged.items() if value is not None and value != current.get(name)}
+    # "No personal data found" on a field nobody has set yet is no reason to bother two approvers on its own.
+    if all(value is False and current.get(name) is None for name, value in changed.items()):
+        changed = {}
     now = utcnow()
     for flag in session.scalars(
         select(ReviewFlag).where(

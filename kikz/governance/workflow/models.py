@@ -63,14 +63,10 @@ class GovernanceProposal(Base):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
     kind: Mapped[ProposalKind] = mapped_column(_enum(ProposalKind))
     status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus), default=ProposalStatus.OPEN)
-    proposed: Mapped[dict[str, Any]] = mapped_column(
-        doc="the new values, e.g. {'protection_class': 'intern'}"
-    )
+    proposed: Mapped[dict[str, Any]] = mapped_column(doc="the new values, e.g. {'protection_class': 'intern'}")
     current: Mapped[dict[str, Any]] = mapped_column(doc="the same fields as they were when proposed")
     reason: Mapped[str] = mapped_column(Text, default="")
-    explanation: Mapped[str] = mapped_column(
-        Text, default="", doc="the scanner's explanation, if from a scan"
-    )
+    explanation: Mapped[str] = mapped_column(Text, default="", doc="the scanner's explanation, if from a scan")
     source: Mapped[str] = mapped_column(String(20), default="manual", doc="manual or scan")
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), doc="None: opened by the system (scan)"
@@ -101,9 +97,7 @@ class AccessRequest(Base):
     purpose: Mapped[str] = mapped_column(String(1000))
     legal_basis: Mapped[str] = mapped_column(String(500), default="")
     requested_until: Mapped[dt.datetime]
-    status: Mapped[AccessRequestStatus] = mapped_column(
-        _enum(AccessRequestStatus), default=AccessRequestStatus.OPEN
-    )
+    status: Mapped[AccessRequestStatus] = mapped_column(_enum(AccessRequestStatus), default=AccessRequestStatus.OPEN)
     required: Mapped[list[str]] = mapped_column(default=list)
     involves_personal: Mapped[bool] = mapped_column(Boolean, default=False)
     grant_id: Mapped[int | None] = mapped_column(ForeignKey("access_grant.id", ondelete="SET NULL"))
@@ -142,9 +136,7 @@ class ReviewFlag(Base):
     dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), index=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
     reason: Mapped[ReviewReason] = mapped_column(_enum(ReviewReason))
-    distribution_id: Mapped[int | None] = mapped_column(
-        doc="no foreign key: the flag outlives a replaced file"
-    )
+    distribution_id: Mapped[int | None] = mapped_column(doc="no foreign key: the flag outlives a replaced file")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[dt.datetime | None]

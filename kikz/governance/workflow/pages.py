@@ -45,9 +45,7 @@ def _failed(session: Session, errors: FormErrors, exc: KikzError | PermissionDen
 
 
 @router.get("/governance", response_class=HTMLResponse)
-def dashboard_page(
-    request: Request, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
-) -> Response:
+def dashboard_page(request: Request, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> Response:
     if principal.is_anonymous:
         return login_redirect(request)
     board = dashboards.dashboard(session, principal=principal, overdue_days=settings.governance_overdue_days)
@@ -67,18 +65,14 @@ def dashboard_page(
 
 
 @router.get("/governance/pruefliste", response_class=HTMLResponse)
-def queue_page(
-    request: Request, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
-) -> Response:
+def queue_page(request: Request, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> Response:
     if principal.is_anonymous:
         return login_redirect(request)
     roles = service.available_roles(session, principal)
     role = request.query_params.get("rolle") or (roles[0] if roles else "steward")
     if role not in roles:
         raise PermissionDenied("Diese Prüfliste gehört nicht zu Ihren Rollen.")
-    items = service.queue(
-        session, principal=principal, role=role, overdue_days=settings.governance_overdue_days
-    )
+    items = service.queue(session, principal=principal, role=role, overdue_days=settings.governance_overdue_days)
     return render(
         request,
         "governance/workflow_queue.html",
@@ -176,9 +170,7 @@ def create_proposal(
 
 
 @router.post("/governance/datensaetze/{name}/geprueft", response_class=HTMLResponse)
-def reviewed(
-    request: Request, name: str, session: SessionDep, principal: PrincipalDep, form: FormDep
-) -> Response:
+def reviewed(request: Request, name: str, session: SessionDep, principal: PrincipalDep, form: FormDep) -> Response:
     if principal.is_anonymous:
         return login_redirect(request)
     dataset = catalog.get_dataset(session, principal=principal, key=name)
@@ -212,9 +204,7 @@ def _render_proposal(
 
 
 @router.get("/governance/vorschlaege/{proposal_id}", response_class=HTMLResponse)
-def proposal_page(
-    request: Request, proposal_id: int, session: SessionDep, principal: PrincipalDep
-) -> Response:
+def proposal_page(request: Request, proposal_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
     if principal.is_anonymous:
         return login_redirect(request)
     return _render_proposal(request, session, principal, proposal_id)
@@ -287,9 +277,7 @@ def _render_access(
 
 
 @router.get("/governance/zugang", response_class=HTMLResponse)
-def access_page(
-    request: Request, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
-) -> Response:
+def access_page(request: Request, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> Response:
     if principal.is_anonymous:
         return login_redirect(request)
     return _render_access(request, session, principal, settings)

@@ -21,9 +21,7 @@ def check_person(session: Session, *, user_id: int, municipality_id: int, role: 
         )
     )
     if user is None or not user.is_active or held is None:
-        raise InvalidInput(
-            f"Diese Person ist in der Kommune des Datensatzes nicht als {role.label} eingetragen."
-        )
+        raise InvalidInput(f"Diese Person ist in der Kommune des Datensatzes nicht als {role.label} eingetragen.")
     return user
 
 

@@ -32,9 +32,7 @@ from kikz.governance.workflow.people import check_person
 from kikz.tenancy.permissions import Action, PermissionDenied, Principal, allowed, can_view, require, visible
 from kikz.types import DatasetStatus, ProtectionClass, Role
 
-SYSTEM_APPROVAL = Principal(
-    display_name="Vier-Augen-Freigabe", email="Vier-Augen-Freigabe", is_superuser=True
-)
+SYSTEM_APPROVAL = Principal(display_name="Vier-Augen-Freigabe", email="Vier-Augen-Freigabe", is_superuser=True)
 """Applies approved changes: approvers need not hold edit rights; the audit entry names them."""
 SCAN_AUTHOR = "Automatische Prüfung (Scan)"
 APPROVAL_ACTION = {ApprovalRole.OWNER: Action.APPROVE_AS_OWNER, ApprovalRole.DPO: Action.APPROVE_AS_DPO}
@@ -48,9 +46,7 @@ NOT_FOUND = "Diesen Vorschlag gibt es nicht oder Sie dürfen ihn nicht sehen."
 SELF_APPROVAL = "Eigene Vorschläge können Sie nicht selbst freigeben oder ablehnen (Vier-Augen-Prinzip)."
 
 
-def _audit(
-    session: Session, actor: Principal | None, action: str, proposal: GovernanceProposal, **extra: Any
-) -> None:
+def _audit(session: Session, actor: Principal | None, action: str, proposal: GovernanceProposal, **extra: Any) -> None:
     audit.record(
         session,
         actor=actor,
@@ -68,9 +64,7 @@ def _audit(
     )
 
 
-def _normalise(
-    session: Session, dataset: Dataset, kind: ProposalKind, values: dict[str, Any]
-) -> dict[str, Any]:
+def _normalise(session: Session, dataset: Dataset, kind: ProposalKind, values: dict[str, Any]) -> dict[str, Any]:
     """The proposed values of a kind, checked; refuses unknown fields and proposals that change nothing."""
     current = rules.state_of(dataset)
     if kind is ProposalKind.CLASSIFICATION:
@@ -108,9 +102,7 @@ def _normalise(
         proposed = {}
         for name, role in (("owner_id", Role.DATA_OWNER), ("steward_id", Role.DATA_STEWARD)):
             if values.get(name) is not None:
-                check_person(
-                    session, user_id=int(values[name]), municipality_id=dataset.municipality_id, role=role
-                )
+                check_person(session, user_id=int(values[name]), municipality_id=dataset.municipality_id, role=role)
                 proposed[name] = int(values[name])
     if unknown:
         raise InvalidInput(f"Unbekannte Angaben im Vorschlag: {', '.join(sorted(unknown))}.")
@@ -268,14 +260,10 @@ def roles_for(
         return []
     if any(d.user_id == principal.user_id for d in decisions(session, proposal)):
         return []
-    return [
-        r for r in open_roles(session, proposal, dataset) if allowed(principal, APPROVAL_ACTION[r], dataset)
-    ]
+    return [r for r in open_roles(session, proposal, dataset) if allowed(principal, APPROVAL_ACTION[r], dataset)]
 
 
-def _decidable(
-    session: Session, principal: Principal, proposal_id: int
-) -> tuple[GovernanceProposal, Dataset]:
+def _decidable(session: Session, principal: Principal, proposal_id: int) -> tuple[GovernanceProposal, Dataset]:
     proposal = get_proposal(session, principal=principal, proposal_id=proposal_id)
     session.refresh(proposal, with_for_update=True)  # two approvers at once: the second waits and re-reads
     if proposal.status is not ProposalStatus.OPEN:
@@ -322,9 +310,7 @@ def approve(
     """Give one required approval; the last one applies the change."""
     proposal, dataset = _decidable(session, principal, proposal_id)
     proposal.required = [r.value for r in required_roles(proposal, dataset)]
-    mine = [
-        r for r in open_roles(session, proposal, dataset) if allowed(principal, APPROVAL_ACTION[r], dataset)
-    ]
+    mine = [r for r in open_roles(session, proposal, dataset) if allowed(principal, APPROVAL_ACTION[r], dataset)]
     if as_role is not None:
         mine = [r for r in mine if r is as_role]
     if not mine:

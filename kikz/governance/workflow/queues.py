@@ -109,13 +109,9 @@ def _steward(session: Session, principal: Principal, cutoff: dt.datetime) -> lis
                 _dataset_link(ds),
             )
         )
-    for ds in session.scalars(
-        base.where(or_(Dataset.owner_id.is_(None), Dataset.steward_id.is_(None))).limit(LIMIT)
-    ):
+    for ds in session.scalars(base.where(or_(Dataset.owner_id.is_(None), Dataset.steward_id.is_(None))).limit(LIMIT)):
         missing = [
-            label
-            for label, value in (("Data Owner", ds.owner_id), ("Data Steward", ds.steward_id))
-            if value is None
+            label for label, value in (("Data Owner", ds.owner_id), ("Data Steward", ds.steward_id)) if value is None
         ]
         items.append(
             _item(
@@ -177,9 +173,7 @@ def _open_requests(
     return session.execute(stmt)
 
 
-def _approver(
-    session: Session, principal: Principal, role: ApprovalRole, cutoff: dt.datetime
-) -> list[QueueItem]:
+def _approver(session: Session, principal: Principal, role: ApprovalRole, cutoff: dt.datetime) -> list[QueueItem]:
     items = []
     for proposal, ds in _open_proposals(session, principal):
         if role in proposals.roles_for(session, principal, proposal, ds):

@@ -15,9 +15,7 @@ from kikz.tenancy.permissions import Action, Principal, require
 def resolve(session: Session, *, dataset: Dataset, by: Principal | None) -> int:
     """Close the dataset's open review flags (after a classification decision or a steward's check)."""
     flags = list(
-        session.scalars(
-            select(ReviewFlag).where(ReviewFlag.dataset_id == dataset.id, ReviewFlag.resolved_at.is_(None))
-        )
+        session.scalars(select(ReviewFlag).where(ReviewFlag.dataset_id == dataset.id, ReviewFlag.resolved_at.is_(None)))
     )
     for flag in flags:
         flag.resolved_at = utcnow()

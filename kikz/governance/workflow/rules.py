@@ -65,8 +65,7 @@ def publication_blockers(state: Mapping[str, Any]) -> list[str]:
         )
     if state.get("art9_data") is True:
         reasons.append(
-            "Datensätze mit besonderen Kategorien personenbezogener Daten (Art. 9 DSGVO) "
-            "werden nie veröffentlicht."
+            "Datensätze mit besonderen Kategorien personenbezogener Daten (Art. 9 DSGVO) werden nie veröffentlicht."
         )
     return reasons
 
@@ -86,9 +85,7 @@ def stricter_classification(current: Mapping[str, Any], scanned: Mapping[str, An
     """
     result: dict[str, Any] = {}
     now_class, scan_class = current.get("protection_class"), scanned.get("protection_class")
-    if now_class is None or (
-        scan_class and ProtectionClass(scan_class).rank > ProtectionClass(now_class).rank
-    ):
+    if now_class is None or (scan_class and ProtectionClass(scan_class).rank > ProtectionClass(now_class).rank):
         result["protection_class"] = scan_class
     else:
         result["protection_class"] = now_class

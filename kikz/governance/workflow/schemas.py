@@ -105,8 +105,7 @@ class AccessRequestDetail(AccessRequestPublic):
 
 class QueueItem(BaseModel):
     kind: str = Field(
-        description="unclassified, missing_responsibility, new_version, scan_findings, proposal, "
-        "access_request"
+        description="unclassified, missing_responsibility, new_version, scan_findings, proposal, access_request"
     )
     title: str
     detail: str

@@ -43,9 +43,7 @@ def proposal_public(session: Session, principal: Principal, proposal: Governance
         source=proposal.source,
         author=proposal.author_label,
         required=proposals.required_roles(proposal, dataset),
-        open_roles=proposals.open_roles(session, proposal, dataset)
-        if proposal.status.value == "open"
-        else [],
+        open_roles=proposals.open_roles(session, proposal, dataset) if proposal.status.value == "open" else [],
         can_approve_as=proposals.roles_for(session, principal, proposal, dataset),
         involves_personal=proposal.involves_personal,
         created_at=proposal.created_at,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 18:29:11.311426
+Create Date: 2026-11-24 18:38:27.426123
 """
 
 from collections.abc import Sequence
@@ -158,10 +158,7 @@ def upgrade() -> None:
         sa.Column("last_used_at", kikz.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", kikz.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user_account.id"],
-            name=op.f("fk_api_token_user_id_user_account"),
-            ondelete="CASCADE",
+            ["user_id"], ["user_account.id"], name=op.f("fk_api_token_user_id_user_account"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_token")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_token_token_hash")),
@@ -200,9 +197,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_harvest_source")),
     )
     with op.batch_alter_table("harvest_source", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_harvest_source_municipality_id"), ["municipality_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_harvest_source_municipality_id"), ["municipality_id"], unique=False)
 
     op.create_table(
         "login_session",
@@ -212,10 +207,7 @@ def upgrade() -> None:
         sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user_account.id"],
-            name=op.f("fk_login_session_user_id_user_account"),
-            ondelete="CASCADE",
+            ["user_id"], ["user_account.id"], name=op.f("fk_login_session_user_id_user_account"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_session")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_login_session_token_hash")),
@@ -251,10 +243,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user_account.id"],
-            name=op.f("fk_membership_user_id_user_account"),
-            ondelete="CASCADE",
+            ["user_id"], ["user_account.id"], name=op.f("fk_membership_user_id_user_account"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_membership")),
         sa.UniqueConstraint("user_id", "municipality_id", "role", name=op.f("uq_membership_user_id")),
@@ -282,9 +271,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quality_mqa_catalogue")),
     )
     with op.batch_alter_table("quality_mqa_catalogue", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_quality_mqa_catalogue_history", ["municipality_id", "evaluated_at"], unique=False
-        )
+        batch_op.create_index("ix_quality_mqa_catalogue_history", ["municipality_id", "evaluated_at"], unique=False)
 
     op.create_table(
         "dataset",
@@ -360,16 +347,10 @@ def upgrade() -> None:
             ["municipality_id"], ["municipality.id"], name=op.f("fk_dataset_municipality_id_municipality")
         ),
         sa.ForeignKeyConstraint(
-            ["owner_id"],
-            ["user_account.id"],
-            name=op.f("fk_dataset_owner_id_user_account"),
-            ondelete="SET NULL",
+            ["owner_id"], ["user_account.id"], name=op.f("fk_dataset_owner_id_user_account"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
-            ["steward_id"],
-            ["user_account.id"],
-            name=op.f("fk_dataset_steward_id_user_account"),
-            ondelete="SET NULL",
+            ["steward_id"], ["user_account.id"], name=op.f("fk_dataset_steward_id_user_account"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dataset")),
         sa.UniqueConstraint("harvest_source_id", "harvest_iri", name=op.f("uq_dataset_harvest_source_id")),
@@ -395,9 +376,7 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index(batch_op.f("ix_dataset_steward_id"), ["steward_id"], unique=False)
-        batch_op.create_index(
-            "ix_dataset_visibility", ["municipality_id", "protection_class", "status"], unique=False
-        )
+        batch_op.create_index("ix_dataset_visibility", ["municipality_id", "protection_class", "status"], unique=False)
 
     op.create_table(
         "access_grant",
@@ -411,10 +390,7 @@ def upgrade() -> None:
         sa.Column("revoked_at", kikz.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["dataset_id"],
-            ["dataset.id"],
-            name=op.f("fk_access_grant_dataset_id_dataset"),
-            ondelete="CASCADE",
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_access_grant_dataset_id_dataset"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["granted_by_id"],
@@ -423,10 +399,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user_account.id"],
-            name=op.f("fk_access_grant_user_id_user_account"),
-            ondelete="CASCADE",
+            ["user_id"], ["user_account.id"], name=op.f("fk_access_grant_user_id_user_account"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_access_grant")),
     )
@@ -447,10 +420,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("decided_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["dataset_id"],
-            ["dataset.id"],
-            name=op.f("fk_category_decision_dataset_id_dataset"),
-            ondelete="CASCADE",
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_category_decision_dataset_id_dataset"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["municipality_id"],
@@ -478,10 +448,7 @@ def upgrade() -> None:
         sa.Column("updated_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["dataset_id"],
-            ["dataset.id"],
-            name=op.f("fk_dataset_category_dataset_id_dataset"),
-            ondelete="CASCADE",
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_dataset_category_dataset_id_dataset"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["updated_by_id"],
@@ -497,10 +464,7 @@ def upgrade() -> None:
         sa.Column("facet", sa.String(length=20), nullable=False),
         sa.Column("value", sa.String(length=120), nullable=False),
         sa.ForeignKeyConstraint(
-            ["dataset_id"],
-            ["dataset.id"],
-            name=op.f("fk_dataset_facet_dataset_id_dataset"),
-            ondelete="CASCADE",
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_dataset_facet_dataset_id_dataset"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("dataset_id", "facet", "value", name=op.f("pk_dataset_facet")),
         sqlite_with_rowid=False,
@@ -524,10 +488,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["dataset_id"],
-            ["dataset.id"],
-            name=op.f("fk_dataset_version_dataset_id_dataset"),
-            ondelete="CASCADE",
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_dataset_version_dataset_id_dataset"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dataset_version")),
         sa.UniqueConstraint("dataset_id", "version", name=op.f("uq_dataset_version_dataset_id")),
@@ -558,14 +519,9 @@ def upgrade() -> None:
         sa.Column("modified", kikz.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["dataset_id"],
-            ["dataset.id"],
-            name=op.f("fk_distribution_dataset_id_dataset"),
-            ondelete="CASCADE",
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_distribution_dataset_id_dataset"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(
-            ["license_id"], ["license.id"], name=op.f("fk_distribution_license_id_license")
-        ),
+        sa.ForeignKeyConstraint(["license_id"], ["license.id"], name=op.f("fk_distribution_license_id_license")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_distribution")),
         sa.UniqueConstraint("identifier", name=op.f("uq_distribution_identifier")),
     )
@@ -623,10 +579,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["dataset_id"],
-            ["dataset.id"],
-            name=op.f("fk_governance_proposal_dataset_id_dataset"),
-            ondelete="CASCADE",
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_governance_proposal_dataset_id_dataset"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["municipality_id"],
@@ -649,10 +602,7 @@ def upgrade() -> None:
         sa.Column("band", sa.String(length=20), nullable=False),
         sa.Column("indicators", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["dataset_id"],
-            ["dataset.id"],
-            name=op.f("fk_quality_mqa_dataset_dataset_id_dataset"),
-            ondelete="CASCADE",
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_quality_mqa_dataset_dataset_id_dataset"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quality_mqa_dataset")),
     )
@@ -701,10 +651,7 @@ def upgrade() -> None:
         sa.Column("dataset_id", sa.Integer(), nullable=False),
         sa.Column("weight", sa.Float(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["dataset_id"],
-            ["dataset.id"],
-            name=op.f("fk_search_posting_dataset_id_dataset"),
-            ondelete="CASCADE",
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_search_posting_dataset_id_dataset"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("term", "dataset_id", name=op.f("pk_search_posting")),
         sqlite_with_rowid=False,
@@ -712,10 +659,7 @@ def upgrade() -> None:
     with op.batch_alter_table("search_posting", schema=None) as batch_op:
         batch_op.create_index("ix_search_posting_dataset", ["dataset_id", "term", "weight"], unique=False)
         batch_op.create_index(
-            "ix_search_posting_term_weight",
-            ["term", "dataset_id"],
-            unique=False,
-            postgresql_include=["weight"],
+            "ix_search_posting_term_weight", ["term", "dataset_id"], unique=False, postgresql_include=["weight"]
         )
 
     op.create_table(
@@ -750,16 +694,10 @@ def upgrade() -> None:
         sa.Column("decided_at", kikz.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("ended_at", kikz.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["dataset_id"],
-            ["dataset.id"],
-            name=op.f("fk_access_request_dataset_id_dataset"),
-            ondelete="SET NULL",
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_access_request_dataset_id_dataset"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
-            ["grant_id"],
-            ["access_grant.id"],
-            name=op.f("fk_access_request_grant_id_access_grant"),
-            ondelete="SET NULL",
+            ["grant_id"], ["access_grant.id"], name=op.f("fk_access_request_grant_id_access_grant"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
             ["municipality_id"],
@@ -825,10 +763,7 @@ def upgrade() -> None:
         sa.Column("sampled", sa.Boolean(), nullable=False),
         sa.Column("report", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["dataset_id"],
-            ["dataset.id"],
-            name=op.f("fk_quality_data_report_dataset_id_dataset"),
-            ondelete="CASCADE",
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_quality_data_report_dataset_id_dataset"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["distribution_id"],
@@ -840,9 +775,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("quality_data_report", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_quality_data_report_dataset_id"), ["dataset_id"], unique=False)
-        batch_op.create_index(
-            "ix_quality_data_report_history", ["distribution_id", "evaluated_at"], unique=False
-        )
+        batch_op.create_index("ix_quality_data_report_history", ["distribution_id", "evaluated_at"], unique=False)
 
     op.create_table(
         "quality_table_schema",
@@ -924,9 +857,7 @@ def upgrade() -> None:
         sa.Column("access_request_id", sa.Integer(), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("user_label", sa.String(length=254), nullable=False),
-        sa.Column(
-            "role", sa.Enum("OWNER", "DPO", name="approvalrole", native_enum=False, length=20), nullable=False
-        ),
+        sa.Column("role", sa.Enum("OWNER", "DPO", name="approvalrole", native_enum=False, length=20), nullable=False),
         sa.Column("approve", sa.Boolean(), nullable=False),
         sa.Column("comment", sa.String(length=2000), nullable=False),
         sa.Column("at", kikz.db.UTCDateTime(timezone=True), nullable=False),
@@ -951,9 +882,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workflow_decision")),
     )
     with op.batch_alter_table("workflow_decision", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_workflow_decision_access_request_id"), ["access_request_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_workflow_decision_access_request_id"), ["access_request_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_workflow_decision_proposal_id"), ["proposal_id"], unique=False)
 
     # ### end Alembic commands ###
