@@ -41,7 +41,8 @@ typecheck: $(STAMP)
 check: lint typecheck test
 
 bench: $(STAMP)
-	for b in benchmarks/*.py; do case $$b in */_*|*fixture*) continue;; esac; echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	for b in benchmarks/*.py; do case $$b in */_*|*fixture*) continue;; esac; echo "== $$b"; \
+	  $(BIN)/python -m benchmarks.$$(basename $$b .py) || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
