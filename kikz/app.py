@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -64,6 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from kikz.catalog import search_runtime
 
             search_runtime.rebuild_in_background(engine)  # the first search need not wait for the index
+            from kikz.governance.categorisation.service import get_model
+
+            threading.Thread(target=get_model, args=(settings.data_dir,), name="kikz-model", daemon=True).start()
         if settings.embedded_worker:
             from kikz.jobs import WorkerThread
             from kikz.worker import job_handlers

@@ -15,7 +15,7 @@ from kikz.governance.categorisation import service as categorisation
 from kikz.governance.categorisation.schemas import CategorySuggestion, DatasetCategoryPublic
 from kikz.governance.models import DataProfile
 from kikz.tenancy.permissions import Action, allowed, require
-from kikz.web.deps import LoggedInDep, PrincipalDep, SessionDep
+from kikz.web.deps import LoggedInDep, PrincipalDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["Governance: Prüfung und Kategorien / scans and categories"])
 
@@ -115,11 +115,14 @@ def queue_scan(identifier: str, session: SessionDep, principal: LoggedInDep) -> 
 @router.get(
     "/datasets/{name}/categories", response_model=CategoryAnswer, summary="Kategorievorschläge / Category suggestions"
 )
-def category_suggestions(name: str, session: SessionDep, principal: PrincipalDep) -> CategoryAnswer:
+def category_suggestions(
+    name: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> CategoryAnswer:
     dataset = catalog.get_dataset(session, principal=principal, key=name)
+    model = categorisation.get_model(settings.data_dir)
     return CategoryAnswer(
         current=categorisation.current_categories(session, dataset=dataset),
-        suggestion=categorisation.suggest(session, dataset=dataset),
+        suggestion=categorisation.suggest(session, dataset=dataset, model=model),
     )
 
 
@@ -129,8 +132,11 @@ def category_suggestions(name: str, session: SessionDep, principal: PrincipalDep
     summary="Kategorie übernehmen oder korrigieren / Accept or correct a category",
 )
 def decide_category(
-    name: str, body: CategoryDecisionIn, session: SessionDep, principal: LoggedInDep
+    name: str, body: CategoryDecisionIn, session: SessionDep, principal: LoggedInDep, settings: SettingsDep
 ) -> DatasetCategoryPublic:
     dataset = catalog.get_dataset(session, principal=principal, key=name)
-    categorisation.decide(session, principal=principal, dataset=dataset, field=body.field, value=body.value)
+    model = categorisation.get_model(settings.data_dir)
+    categorisation.decide(
+        session, principal=principal, dataset=dataset, field=body.field, value=body.value, model=model
+    )
     return categorisation.current_categories(session, dataset=dataset)

@@ -9,6 +9,13 @@ Detectors look at one column at a time; here the table as a whole decides what t
   address, a precise coordinate a home location, a date spread over decades a birth date, and a
   health or religion column an Art. 9 category; in aggregated statistics they are not.
 - Street and stop names without house numbers are places; the address detector never matches them.
+- In a table of counts, a quasi-identifier column ("Alter", "PLZ") is the key the counts are grouped
+  by, not an attribute of a person; small counts matter only where persons or cases are counted,
+  not vehicles at a counting station.
+- In a register of facilities (schools, pharmacies, charging stations) address, postcode and phone
+  number are business contact data of the facility, not of a natural person.
+- A column of area or record keys ("Stadtteil-Schlüssel" 06631009001) is a code list even where a
+  key happens to be a dialable number.
 
 The proposal follows the evidence: Art. 9 → streng vertraulich, other personal data → vertraulich,
 quasi-identifiers or small counts only → intern, nothing → öffentlich (a candidate: the steward
@@ -49,7 +56,20 @@ COORDINATE_COLUMN = re.compile(
     r"(^|_)(lat|latitude|breite|breitengrad|lon|lng|long|longitude|laenge|laengengrad|x|y|rechtswert|hochwert"
     r"|koordinate[n]?|geo|geom|geometry|wkt|position)(_|$)"
 )
-ORGANISATION_COLUMN = re.compile(r"einrichtung|firma|betrieb|traeger|kita|schule|unternehmen|organisation|verein")
+ORGANISATION_COLUMN = re.compile(
+    r"einrichtung|firma|betrieb|traeger|kita|schule|unternehmen|organisation|verein|betreiber|anbieter"
+    r"|apotheke|museum|bibliothek|ladestation|ladesaeule|(^|_)bezeichnung(_|$)"
+)
+OBJECT_NAME_COLUMN = re.compile(r"(^|_)(name|bezeichnung|titel)(_|$)")
+"""A "Name" column whose values are not person names names the things the rows describe."""
+LOCATION_QUASI = re.compile(r"(^|_)plz(_|$)|postleitzahl")
+KEY_COLUMN = re.compile(
+    r"schluessel|kennziffer|kennzahl|(^|_)(id|ags|ars|code|key|nr|nummer|gebietsnummer|objektnummer)(_|$)"
+)
+NON_PERSON_UNITS = re.compile(
+    r"(^|_)(kfz|pkw|lkw|krad|bus|busse|rad|raeder|fahrraeder|fahrzeug|fahrzeuge|stellplaetze|ladepunkte"
+    r"|baeume|kwh|mwh|tonnen|eur|euro|km)(_|$)"
+)
 PRECISE = re.compile(r"^-?\d{1,3}[.,]\d{4,}$")
 POINT = re.compile(r"POINT \((-?\d+\.\d{4,}) (-?\d+\.\d{4,})\)")
 
@@ -85,11 +105,16 @@ def contextualise(evidence: Sequence[ColumnEvidence], profile: TableProfile) -> 
     columns = {c.name: c for c in profile.columns}
     confirmed = {e.name: _confirmed(e, columns.get(e.name)) for e in evidence}
     person_rows = _about_persons(confirmed, profile)
-    organisations = _has_organisation_column(profile)
+    table = _TableContext(
+        confirmed=confirmed,
+        person_rows=person_rows,
+        organisations=_has_organisation_column(profile, confirmed),
+        aggregated=_has_count_column(profile),
+    )
     result: list[Finding] = []
     for e in evidence:
         column = columns.get(e.name)
-        kept = [f for f in (_judge(f, column, confirmed, person_rows, organisations) for f in confirmed[e.name]) if f]
+        kept = [f for f in (_judge(f, column, table) for f in confirmed[e.name]) if f]
         if column is not None and person_rows and not any(f.category != Category.QUASI_IDENTIFIER for f in kept):
             coordinate = _home_coordinates(column)
             if coordinate:
@@ -137,13 +162,34 @@ def _about_persons(confirmed: dict[str, list[Finding]], profile: TableProfile) -
     if direct:
         return True
     quasi = sum(1 for findings in confirmed.values() if any(f.category == Category.QUASI_IDENTIFIER for f in findings))
-    counts = any(COUNT_COLUMN.search(normalise(c.name)) for c in profile.columns)
-    return quasi >= 2 and not counts
+    return quasi >= 2 and not _has_count_column(profile)
 
 
-def _has_organisation_column(profile: TableProfile) -> bool:
+def _has_count_column(profile: TableProfile) -> bool:
+    return any(COUNT_COLUMN.search(normalise(c.name)) for c in profile.columns)
+
+
+@dataclass(frozen=True)
+class _TableContext:
+    confirmed: dict[str, list[Finding]]
+    person_rows: bool
+    organisations: bool
+    """The rows describe facilities or organisations (a Träger, Betreiber or named objects)."""
+    aggregated: bool
+    """The table has count columns ("insgesamt", "Anzahl", "Anteil")."""
+
+
+def _has_organisation_column(profile: TableProfile, confirmed: dict[str, list[Finding]]) -> bool:
     for c in profile.columns:
-        if ORGANISATION_COLUMN.search(normalise(c.name)):
+        header = normalise(c.name)
+        if ORGANISATION_COLUMN.search(header):
+            return True
+        if (
+            c.type == "string"
+            and c.sample
+            and OBJECT_NAME_COLUMN.search(header)
+            and not any(f.detector == "personenname" for f in confirmed.get(c.name, []))
+        ):
             return True
         if (
             c.type == "string"
@@ -154,13 +200,8 @@ def _has_organisation_column(profile: TableProfile) -> bool:
     return False
 
 
-def _judge(
-    f: Finding,
-    column: ColumnProfile | None,
-    confirmed: dict[str, list[Finding]],
-    person_rows: bool,
-    organisations: bool,
-) -> Finding | None:
+def _judge(f: Finding, column: ColumnProfile | None, table: _TableContext) -> Finding | None:
+    person_rows, organisations, confirmed = table.person_rows, table.organisations, table.confirmed
     if f.category == Category.ART9 and not person_rows:
         return f.with_(
             category=Category.QUASI_IDENTIFIER,
@@ -168,7 +209,25 @@ def _judge(
             message=f"{f.message} Die Tabelle enthält keine Angaben zu einzelnen Personen "
             "(aggregiert), daher kein Art.-9-Befund.",
         )
+    if f.category == Category.QUASI_IDENTIFIER and f.source == "name" and not person_rows:
+        if table.aggregated:
+            return f.with_(
+                confidence=0.2,
+                message=f"{f.message} Die Tabelle enthält Zählwerte; die Spalte ist das Merkmal, nach dem "
+                "gezählt wird, keine Angabe zu einer Person.",
+            )
+        if organisations and LOCATION_QUASI.search(normalise(f.column or "")):
+            return f.with_(
+                confidence=0.2,
+                message=f"{f.message} Die Tabelle beschreibt Einrichtungen; es ist die Postleitzahl des Standorts.",
+            )
     if f.detector == "postanschrift" and f.source == "values" and not person_rows:
+        if organisations:
+            return f.with_(
+                category=Category.QUASI_IDENTIFIER,
+                confidence=0.2,
+                message=f"{f.message} Die Tabelle beschreibt Einrichtungen; es sind Geschäftsanschriften.",
+            )
         return f.with_(
             category=Category.QUASI_IDENTIFIER,
             confidence=0.3,
@@ -182,13 +241,33 @@ def _judge(
         )
         if not (others and column is not None and _spread_over_decades(column)):
             return None
+    if f.detector == "telefonnummer" and f.source == "values" and column is not None and _code_list(column):
+        return None
     if f.detector == "telefonnummer" and f.source == "values" and organisations and not person_rows:
         return f.with_(
             category=Category.QUASI_IDENTIFIER,
-            confidence=0.3,
+            confidence=0.2,
             message=f"{f.message} Die Tabelle beschreibt Einrichtungen; es sind dienstliche Rufnummern.",
         )
     return f
+
+
+def _code_list(column: ColumnProfile) -> bool:
+    """Keys, not phone numbers: a key header, or digit strings of one length sharing all but a short tail."""
+    from kikz.governance.detectors import phone
+    from kikz.governance.detectors.column_names import mentions
+
+    if mentions(column.name, phone.DETECTOR.column_words):
+        return False
+    if KEY_COLUMN.search(normalise(column.name)):
+        return True
+    values = [v.strip() for v in column.sample]
+    if len(values) < 3 or not all(v.isdigit() for v in values) or len({len(v) for v in values}) != 1:
+        return False
+    common = len(values[0])
+    for v in values[1:]:
+        common = min(common, next((i for i, (a, b) in enumerate(zip(values[0], v, strict=True)) if a != b), common))
+    return common >= max(8, len(values[0]) - 3)
 
 
 def _spread_over_decades(column: ColumnProfile) -> bool:
@@ -223,8 +302,11 @@ def _small_counts(profile: TableProfile, person_rows: bool) -> Finding | None:
     if person_rows:
         return None
     for c in profile.columns:
-        if c.type != "integer" or not COUNT_COLUMN.search(normalise(c.name)) or c.minimum is None:
+        header = normalise(c.name)
+        if c.type != "integer" or not COUNT_COLUMN.search(header) or c.minimum is None:
             continue
+        if NON_PERSON_UNITS.search(header):
+            continue  # one lorry at a counting station identifies nobody
         try:
             low = int(c.minimum.replace(".", ""))
         except ValueError:

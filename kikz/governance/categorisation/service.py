@@ -49,11 +49,12 @@ def get_model(data_dir: Path | None = None) -> CategoryModel:
         from kikz.settings import get_settings
 
         data_dir = get_settings().data_dir
-    key = data_dir.resolve()
     with _lock:
-        if key not in _models:
-            _models[key] = load_or_train(data_dir, load_records(), load_taxonomy())
-        return _models[key]
+        # The model depends only on the shipped data, so one per process serves every data directory; the
+        # data directory only holds the on-disk cache that spares the next process the training.
+        if not _models:
+            _models[data_dir.resolve()] = load_or_train(data_dir, load_records(), load_taxonomy())
+        return next(iter(_models.values()))
 
 
 def dataset_document(dataset: Dataset) -> str:

@@ -11,7 +11,9 @@ HEALTH_WORDS = re.compile(
     r"|multiple sklerose|parkinson|alzheimer|hiv|aids|hepatitis|covid|corona-infektion|sucht|alkoholabh"
     r"|psychos|schizophren|autismus|adhs|behinderung|gehbehinder|blind|gehörlos|rollstuhl|pflegegrad"
     r"|pflegestufe|dialyse|chemotherapie|medikation|insulin|schwanger|infektion|allergie|erkrankung"
-    r"|krankheit|therapie|reha|psychiatr|gdb\s?\d|grad der behinderung",
+    r"|krankheit|therapie|reha|psychiatr|gdb\s?\d|grad der behinderung"
+    # reasons of absence in HR tables: a work injury or a sick child is health data too
+    r"|\bkrank\b|krankgeschrieben|arbeitsunfähig|arbeitsunfall|dienstunfall|wegeunfall",
     re.IGNORECASE,
 )
 ICD10 = re.compile(r"[A-TV-Z]\d{2}(?:\.\d{1,2})?[GVAZRLB]?")

@@ -223,6 +223,11 @@ RULES: tuple[NameRule, ...] = (
             r"|nationalitaet|familienstand|beruf(_|$)|herkunftsland"
         ),
         0.5,
+        # "Alter 0 bis 5", "Männer unter 18", "Anzahl nach Geschlecht": a band or a count is a statistic
+        unless=_rx(
+            r"(^|_)\d+_(bis|unter|und)_|(^|_)(unter|ueber|ab|bis)_\d+|und_aelter|und_mehr|_plus(_|$)"
+            r"|anzahl|summe|insgesamt|anteil|quote|prozent"
+        ),
     ),
     NameRule(
         "free_text",

@@ -20,6 +20,11 @@ Labelling decisions (documented, because reasonable people could label otherwise
 - Aggregated statistics (counts by district, Pflegegrad, Konfession, Herkunftsland, postcode) are
   not personal, even when the category is an Art. 9 one.
 - Street, stop, district and tree names are places and species, not persons.
+- Counts by age band ("Alter 0 bis 5") or by single year of age are statistics: the age column is
+  the key of the counts, not a quasi-identifier of a person. District keys (06413000001) are codes,
+  even where one is a dialable number. Facility registers (pharmacies, museums, charging stations)
+  carry business addresses and phones: not personal. Such tables carry ``max_class`` öffentlich,
+  so the table-level proposal is checked too, not only the column labels.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from pathlib import Path
 from kikz.governance.detectors import Finding
 from kikz.governance.evalset.tables_negative import NEGATIVE_TABLES
 from kikz.governance.evalset.tables_personal import PERSONAL_TABLES
+from kikz.governance.evalset.tables_places import PLACE_TABLES
+from kikz.types import ProtectionClass
 
 
 @dataclass(frozen=True)
@@ -43,13 +50,15 @@ class EvalTable:
     art9: frozenset[str] = frozenset()
     kinds: dict[str, str] = field(default_factory=dict)
     """{labelled column: the detector expected to find it}, for per-detector precision and recall."""
+    max_class: ProtectionClass | None = None
+    """The strictest table-level proposal that is still right (None: not checked)."""
 
     def label(self, column: str) -> tuple[bool, bool]:
         return column in self.personal or column in self.art9, column in self.art9
 
 
 def tables() -> list[EvalTable]:
-    return [EvalTable(**spec) for spec in (*NEGATIVE_TABLES(), *PERSONAL_TABLES())]
+    return [EvalTable(**spec) for spec in (*NEGATIVE_TABLES(), *PERSONAL_TABLES(), *PLACE_TABLES())]
 
 
 def evaluate(directory: Path) -> list[tuple[EvalTable, dict[str, tuple[bool, bool]], list[Finding]]]:
