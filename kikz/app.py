@@ -70,9 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             threading.Thread(target=get_model, args=(settings.data_dir,), name="kikz-model", daemon=True).start()
         if settings.embedded_worker:
             from kikz.jobs import WorkerThread
-            from kikz.worker import job_handlers
+            from kikz.worker import PERIODIC_JOBS, job_handlers
 
-            worker = WorkerThread(app.state.sessionmaker, job_handlers(settings))
+            worker = WorkerThread(app.state.sessionmaker, job_handlers(settings), periodic=PERIODIC_JOBS)
             worker.start()
         yield
         if worker:

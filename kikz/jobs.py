@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -132,6 +133,24 @@ def run_until_empty(factory: sessionmaker[Session], handlers: Mapping[str, Handl
     return count
 
 
+def enqueue_due(session: Session, periodic: Mapping[str, int]) -> list[str]:
+    """Enqueue each periodic job kind whose last run (or queued run) is older than its interval in seconds.
+
+    Several workers may call this; the check and the insert share one transaction, so at worst two workers
+    enqueue the same periodic job once each, and periodic handlers are idempotent.
+    """
+    from sqlalchemy import func
+
+    now = utcnow()
+    due = []
+    for kind, interval in periodic.items():
+        last = session.scalar(select(func.max(Job.created_at)).where(Job.kind == kind))
+        if last is None or last <= now - dt.timedelta(seconds=interval):
+            enqueue(session, kind, {"periodic": True})
+            due.append(kind)
+    return due
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
@@ -139,15 +158,28 @@ def worker_name() -> str:
 class WorkerThread(threading.Thread):
     """An in-process worker for the embedded default; production runs ``kikz worker`` processes instead."""
 
-    def __init__(self, factory: sessionmaker[Session], handlers: Mapping[str, Handler], *, poll: float = 1.0):
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        handlers: Mapping[str, Handler],
+        *,
+        poll: float = 1.0,
+        periodic: Mapping[str, int] | None = None,
+    ):
         super().__init__(name="kikz-worker", daemon=True)
         self.factory, self.handlers, self.poll = factory, handlers, poll
+        self.periodic = dict(periodic or {})
         self.stopping = threading.Event()
 
     def run(self) -> None:
         name = worker_name()
+        next_schedule = 0.0
         while not self.stopping.is_set():
             try:
+                if self.periodic and time.monotonic() >= next_schedule:
+                    with self.factory.begin() as session:
+                        enqueue_due(session, self.periodic)
+                    next_schedule = time.monotonic() + 60
                 busy = run_one(self.factory, self.handlers, worker=name)
             except Exception:  # the database may be briefly unavailable; keep the worker alive
                 log.exception("worker loop error")
@@ -166,4 +198,4 @@ def pending_count(session: Session) -> int:
     return session.scalar(select(func.count()).where(Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))) or 0
 
 
-__all__ = ["Job", "JobStatus", "WorkerThread", "claim", "enqueue", "run_one", "run_until_empty"]
+__all__ = ["Job", "JobStatus", "WorkerThread", "claim", "enqueue", "enqueue_due", "run_one", "run_until_empty"]

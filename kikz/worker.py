@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from kikz.db import make_engine, make_sessionmaker
-from kikz.jobs import Handler, run_one, worker_name
+from kikz.jobs import Handler, enqueue_due, run_one, worker_name
 from kikz.settings import Settings
 
 log = logging.getLogger("kikz.worker")
@@ -22,13 +23,23 @@ def job_handlers(settings: Settings) -> Mapping[str, Handler]:
     from kikz.catalog.service import DISTRIBUTION_ADDED
     from kikz.governance import scan
     from kikz.governance.quality import jobs as quality_jobs
+    from kikz.governance.workflow.access import expire_job
 
     handlers: dict[str, Handler] = {
         DISTRIBUTION_ADDED: _on_distribution_added,
         "governance.scan": scan.job_handler(settings),
     }
     handlers.update(quality_jobs.job_handlers(settings))
+    handlers["governance.expire_access"] = expire_job
     return handlers
+
+
+# Job kinds that run on their own, with their interval in seconds.
+PERIODIC_JOBS = {
+    "governance.expire_access": 3600,
+    "quality.check_links": 24 * 3600,
+    "quality.evaluate_all": 24 * 3600,
+}
 
 
 def _on_distribution_added(session: Session, payload: dict[str, Any]) -> None:
@@ -50,7 +61,12 @@ def run_worker(settings: Settings, *, poll_seconds: float = 1.0) -> None:
         signal.signal(sig, lambda *_: stop.set())
     name = worker_name()
     log.info("worker %s started with job kinds %s", name, sorted(handlers))
+    next_schedule = 0.0
     while not stop.is_set():
+        if time.monotonic() >= next_schedule:
+            with factory.begin() as session:
+                enqueue_due(session, PERIODIC_JOBS)
+            next_schedule = time.monotonic() + 60
         if not run_one(factory, handlers, worker=name):
             stop.wait(poll_seconds)
     engine.dispose()

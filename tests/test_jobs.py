@@ -103,3 +103,19 @@ def test_concurrent_workers_do_not_run_a_job_twice(session_factory: sessionmaker
     with session_factory() as session:
         ran = list(session.scalars(select(AuditEntry.entity_id).where(AuditEntry.action == "job.ran")))
     assert sorted(ran, key=int) == [str(n) for n in range(20)]
+
+
+def test_periodic_jobs_are_enqueued_once_per_interval(session_factory: sessionmaker[Session]) -> None:
+    with session_factory.begin() as session:
+        assert jobs.enqueue_due(session, {"tick": 3600}) == ["tick"]
+    with session_factory.begin() as session:
+        assert jobs.enqueue_due(session, {"tick": 3600}) == []
+        session.execute(update(jobs.Job).values(created_at=utcnow() - dt.timedelta(hours=2)))
+    with session_factory.begin() as session:
+        assert jobs.enqueue_due(session, {"tick": 3600}) == ["tick"]
+
+
+def test_every_periodic_job_has_a_handler(settings) -> None:  # type: ignore[no-untyped-def]
+    from kikz.worker import PERIODIC_JOBS, job_handlers
+
+    assert set(PERIODIC_JOBS) <= set(job_handlers(settings))
