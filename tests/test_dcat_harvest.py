@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kikz.audit import AuditEntry
-from kikz.catalog.dcat import harvest, shacl
+from kikz.catalog import search
+from kikz.catalog.dcat import shacl
 from kikz.catalog.dcat.export import export_catalog
 from kikz.catalog.dcat.harvest import fetch_and_harvest, run_harvest
 from kikz.catalog.dcat.parse import license_from, parse_catalog
@@ -243,7 +244,7 @@ def test_a_failure_midway_leaves_nothing_half_written(session: Session, monkeypa
     source = make_source(session)
     session.commit()
     calls = {"n": 0}
-    real_index = harvest.search.index_dataset
+    real_index = search.index_dataset
 
     def failing_index(session: Session, dataset: Dataset) -> None:
         calls["n"] += 1
@@ -251,7 +252,7 @@ def test_a_failure_midway_leaves_nothing_half_written(session: Session, monkeypa
             raise RuntimeError("Suchindex nicht erreichbar")
         real_index(session, dataset)
 
-    monkeypatch.setattr(harvest.search, "index_dataset", failing_index)
+    monkeypatch.setattr(search, "index_dataset", failing_index)
     with pytest.raises(RuntimeError):
         run_harvest(session, source=source, data=NEW)
     session.rollback()  # what the request or CLI transaction does on an error

@@ -109,16 +109,41 @@ def _unique_name(session: Session, base: str) -> str:
     return name
 
 
-def _record_version(session: Session, dataset: Dataset, principal: Principal, note: str) -> None:
+def _record_version(session: Session, dataset: Dataset, principal: Principal | None, note: str) -> None:
     session.add(
         DatasetVersion(
             dataset_id=dataset.id,
             version=dataset.version,
-            changed_by_id=principal.user_id,
+            changed_by_id=principal.user_id if principal else None,
             change_note=note,
             snapshot=snapshot(dataset),
         )
     )
+
+
+def record_change(
+    session: Session,
+    *,
+    dataset: Dataset,
+    actor: Principal | None,
+    action: str,
+    note: str,
+    before: dict[str, Any] | None,
+) -> None:
+    """After a change to ``dataset`` (version already set): history entry, audit entry, search index."""
+    session.flush()
+    _record_version(session, dataset, actor, note)
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="dataset",
+        entity_id=dataset.identifier,
+        municipality_id=dataset.municipality_id,
+        before=before,
+        after=snapshot(dataset),
+    )
+    search.index_dataset(session, dataset)
 
 
 def _flush_or_conflict(session: Session, what: str) -> None:
@@ -156,17 +181,7 @@ def create_dataset(session: Session, *, principal: Principal, data: DatasetCreat
     )
     session.add(dataset)
     _flush_or_conflict(session, "Der Datensatz")
-    _record_version(session, dataset, principal, "angelegt")
-    audit.record(
-        session,
-        actor=principal,
-        action="dataset.create",
-        entity_type="dataset",
-        entity_id=dataset.identifier,
-        municipality_id=city.id,
-        after=snapshot(dataset),
-    )
-    search.index_dataset(session, dataset)
+    record_change(session, dataset=dataset, actor=principal, action="dataset.create", note="angelegt", before=None)
     return dataset
 
 
@@ -226,19 +241,14 @@ def update_dataset(
         return dataset
     dataset.version += 1
     dataset.modified = utcnow()
-    session.flush()
-    _record_version(session, dataset, principal, data.change_note or "geändert")
-    audit.record(
+    record_change(
         session,
+        dataset=dataset,
         actor=principal,
         action="dataset.update",
-        entity_type="dataset",
-        entity_id=dataset.identifier,
-        municipality_id=dataset.municipality_id,
+        note=data.change_note or "geändert",
         before=before,
-        after=snapshot(dataset),
     )
-    search.index_dataset(session, dataset)
     return dataset
 
 
@@ -301,18 +311,7 @@ def _touch(session: Session, dataset: Dataset, principal: Principal, note: str, 
     dataset.modified = utcnow()
     session.flush()
     session.refresh(dataset, ["distributions"])
-    _record_version(session, dataset, principal, note)
-    audit.record(
-        session,
-        actor=principal,
-        action="dataset.distribution",
-        entity_type="dataset",
-        entity_id=dataset.identifier,
-        municipality_id=dataset.municipality_id,
-        before=before,
-        after=snapshot(dataset),
-    )
-    search.index_dataset(session, dataset)
+    record_change(session, dataset=dataset, actor=principal, action="dataset.distribution", note=note, before=before)
 
 
 def add_file_distribution(

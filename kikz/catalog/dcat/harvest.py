@@ -25,7 +25,6 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from kikz import audit
-from kikz.catalog import search
 from kikz.catalog.dcat.parse import (
     HarvestedDataset,
     HarvestedDistribution,
@@ -34,8 +33,8 @@ from kikz.catalog.dcat.parse import (
     parse_catalog,
     read_catalog,
 )
-from kikz.catalog.models import Dataset, DatasetVersion, Distribution, HarvestSource
-from kikz.catalog.service import slugify, snapshot
+from kikz.catalog.models import Dataset, Distribution, HarvestSource
+from kikz.catalog.service import record_change, slugify, snapshot
 from kikz.db import utcnow
 from kikz.errors import InvalidInput, KikzError
 from kikz.tenancy.models import Municipality
@@ -150,18 +149,6 @@ def _replace_distributions(dataset: Dataset, dists: list[HarvestedDistribution])
         dataset.distributions.append(Distribution(identifier=str(uuid.uuid4()), **values))
 
 
-def _version(session: Session, dataset: Dataset, actor: Principal | None, note: str) -> None:
-    session.add(
-        DatasetVersion(
-            dataset_id=dataset.id,
-            version=dataset.version,
-            changed_by_id=actor.user_id if actor else None,
-            change_note=note,
-            snapshot=snapshot(dataset),
-        )
-    )
-
-
 def _identifier_holder(session: Session, identifier: str, current: Dataset | None) -> str | None:
     """Why ``identifier`` cannot be used for this harvested dataset, or None if it is free."""
     row = session.execute(
@@ -195,17 +182,14 @@ def _create(
     _replace_distributions(dataset, hd.distributions)
     session.add(dataset)
     session.flush()
-    _version(session, dataset, actor, f"geerntet aus {source.name}")
-    audit.record(
+    record_change(
         session,
+        dataset=dataset,
         actor=actor,
         action="dataset.harvest_create",
-        entity_type="dataset",
-        entity_id=dataset.identifier,
-        municipality_id=dataset.municipality_id,
-        after=snapshot(dataset),
+        note=f"geerntet aus {source.name}",
+        before=None,
     )
-    search.index_dataset(session, dataset)
     return dataset
 
 
@@ -228,18 +212,14 @@ def _update(
         _replace_distributions(dataset, hd.distributions)
     dataset.version += 1
     session.flush()
-    _version(session, dataset, actor, f"aktualisiert aus {source.name}")
-    audit.record(
+    record_change(
         session,
+        dataset=dataset,
         actor=actor,
         action="dataset.harvest_update",
-        entity_type="dataset",
-        entity_id=dataset.identifier,
-        municipality_id=dataset.municipality_id,
+        note=f"aktualisiert aus {source.name}",
         before=before,
-        after=snapshot(dataset),
     )
-    search.index_dataset(session, dataset)
     return True
 
 
