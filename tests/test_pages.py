@@ -267,7 +267,7 @@ def test_staff_edits_dataset_and_history_records_it(client: TestClient, world: d
             "csrf_token": csrf_token(form_page),
             "title": "Meldedaten (geprüft)",
             "description": "Geprüft.",
-            "protection_class": "intern",
+            "protection_class": "vertraulich",
             "contains_personal_data": "ja",
             "status": "published",
             "change_note": "eingestuft",
@@ -277,9 +277,30 @@ def test_staff_edits_dataset_and_history_records_it(client: TestClient, world: d
     assert response.status_code == 303
     session.expire_all()
     ds = session.scalars(select(Dataset).where(Dataset.name == name)).one()
-    assert ds.title == "Meldedaten (geprüft)" and ds.protection_class is ProtectionClass.INTERN
+    assert ds.title == "Meldedaten (geprüft)" and ds.protection_class is ProtectionClass.VERTRAULICH
     assert ds.contains_personal_data is True
     assert "eingestuft" in client.get(f"/datensaetze/{name}").text
+
+    # A milder class is a four-eyes decision: the form refuses it and changes nothing.
+    form_page = client.get(f"/verwaltung/datensaetze/{name}/bearbeiten")
+    refused = client.post(
+        f"/verwaltung/datensaetze/{name}/bearbeiten",
+        data={
+            "csrf_token": csrf_token(form_page),
+            "title": "Meldedaten (geprüft)",
+            "description": "Geprüft.",
+            "protection_class": "intern",
+            "contains_personal_data": "ja",
+            "status": "published",
+        },
+        follow_redirects=False,
+    )
+    assert refused.status_code == 409
+    assert "Vier-Augen" in refused.text
+    session.expire_all()
+    assert session.scalars(select(Dataset).where(Dataset.name == name)).one().protection_class is (
+        ProtectionClass.VERTRAULICH
+    )
 
 
 def test_plain_staff_cannot_edit_or_change_classification(client: TestClient, world: dict, session: Session) -> None:

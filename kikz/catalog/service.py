@@ -185,6 +185,24 @@ def create_dataset(session: Session, *, principal: Principal, data: DatasetCreat
     return dataset
 
 
+LOOSENING_NEEDS_APPROVAL = (
+    "Eine mildere Einstufung (niedrigere Schutzklasse oder kein Personenbezug mehr) geht nur über einen "
+    "Klassifizierungsvorschlag mit Vier-Augen-Freigabe (Bereich Governance)."
+)
+
+
+def _loosens(dataset: Dataset, changes: dict[str, Any]) -> bool:
+    """Whether ``changes`` classify the dataset more openly than now (unclassified counts as vertraulich)."""
+    if "protection_class" in changes:
+        new = changes["protection_class"] or ProtectionClass.VERTRAULICH
+        if ProtectionClass(new).rank < dataset.effective_class.rank:
+            return True
+    for flag in ("contains_personal_data", "art9_data"):
+        if flag in changes and getattr(dataset, flag) is True and changes[flag] is not True:
+            return True
+    return False
+
+
 PUBLICATION_NEEDS_APPROVAL = (
     "Veröffentlichen als Open Data geht nur über einen freigegebenen Veröffentlichungsvorschlag "
     "(Vier-Augen-Prinzip, Bereich Governance)."
@@ -202,13 +220,16 @@ def update_dataset(
     dataset: Dataset,
     data: DatasetUpdate,
     publication_approved: bool = False,
+    classification_approved: bool = False,
     responsibilities: dict[str, int | None] | None = None,
 ) -> Dataset:
     """Change a dataset; every change is a new version with an audit entry.
 
     Publishing (status ``published``, or a published dataset becoming *öffentlich*) needs
     ``publication_approved``: only the governance workflow (kikz.governance.workflow) and trusted loaders set
-    it, after the four-eyes approval. ``responsibilities`` (owner_id/steward_id) is likewise set only by the
+    it, after the four-eyes approval. Loosening the classification (a lower protection class, or personal /
+    Art. 9 data no longer marked) likewise needs ``classification_approved``; tightening it is always allowed to
+    those who may classify. ``responsibilities`` (owner_id/steward_id) is likewise set only by the
     workflow, which checks the people's roles first.
     """
     changes = data.model_dump(exclude_unset=True, exclude={"change_note"})
@@ -224,6 +245,8 @@ def update_dataset(
     opens = _is_open_data(new_status, new_class) and not _is_open_data(dataset.status, dataset.protection_class)
     if (publishes or opens) and not publication_approved:
         raise Conflict(PUBLICATION_NEEDS_APPROVAL)
+    if _loosens(dataset, changes) and not classification_approved:
+        raise Conflict(LOOSENING_NEEDS_APPROVAL)
     for key, value in (responsibilities or {}).items():
         if key in ("owner_id", "steward_id"):
             changes[key] = value

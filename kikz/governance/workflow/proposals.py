@@ -400,6 +400,7 @@ def _apply(session: Session, proposal: GovernanceProposal, dataset: Dataset) -> 
         dataset=dataset,
         data=DatasetUpdate(**changes, change_note=note),
         publication_approved=publish,
+        classification_approved=True,  # this is the four-eyes approval
         responsibilities=responsibilities,
     )
     proposal.status = ProposalStatus.APPROVED
