@@ -174,6 +174,7 @@ def _include_routers(app: FastAPI) -> None:
     from kikz.governance.quality import pages as quality_pages
     from kikz.governance.workflow import api as workflow_api
     from kikz.governance.workflow import pages as workflow_pages
+    from kikz.sensors import api as sensors_api
     from kikz.tenancy import api as tenancy_api
     from kikz.tenancy import oidc
     from kikz.tenancy import pages as tenancy_pages
@@ -190,6 +191,7 @@ def _include_routers(app: FastAPI) -> None:
         governance_api,
         quality_api,
         workflow_api,
+        sensors_api,
         oidc,
         tenancy_pages,
         catalog_pages,

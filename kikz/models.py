@@ -23,6 +23,7 @@ from kikz.governance.quality.models import (
 )
 from kikz.governance.workflow.models import AccessRequest, GovernanceProposal, ReviewFlag, WorkflowDecision
 from kikz.jobs import Job
+from kikz.sensors import models as sensor_models  # noqa: F401 - registers the SensorThings tables
 from kikz.tenancy.models import AccessGrant, ApiToken, LoginSession, Membership, Municipality, User
 
 __all__ = [

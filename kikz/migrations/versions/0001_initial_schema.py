@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 18:38:27.426123
+Create Date: 2026-11-24 19:13:00.416887
 """
 
 from collections.abc import Sequence
@@ -663,6 +663,95 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "sta_feature_of_interest",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("encoding_type", sa.String(length=100), nullable=False),
+        sa.Column("feature", sa.JSON(), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("properties", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["dataset.id"],
+            name=op.f("fk_sta_feature_of_interest_dataset_id_dataset"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sta_feature_of_interest")),
+    )
+    with op.batch_alter_table("sta_feature_of_interest", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sta_feature_of_interest_dataset_id"), ["dataset_id"], unique=False)
+
+    op.create_table(
+        "sta_location",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("encoding_type", sa.String(length=100), nullable=False),
+        sa.Column("location", sa.JSON(), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("properties", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_sta_location_dataset_id_dataset"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sta_location")),
+    )
+    with op.batch_alter_table("sta_location", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sta_location_dataset_id"), ["dataset_id"], unique=False)
+
+    op.create_table(
+        "sta_observed_property",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("definition", sa.String(length=500), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("properties", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_sta_observed_property_dataset_id_dataset"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sta_observed_property")),
+    )
+    with op.batch_alter_table("sta_observed_property", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sta_observed_property_dataset_id"), ["dataset_id"], unique=False)
+
+    op.create_table(
+        "sta_sensor",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("encoding_type", sa.String(length=100), nullable=False),
+        sa.Column("metadata", sa.Text(), nullable=False),
+        sa.Column("properties", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_sta_sensor_dataset_id_dataset"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sta_sensor")),
+    )
+    with op.batch_alter_table("sta_sensor", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sta_sensor_dataset_id"), ["dataset_id"], unique=False)
+
+    op.create_table(
+        "sta_thing",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("properties", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_sta_thing_dataset_id_dataset"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sta_thing")),
+    )
+    with op.batch_alter_table("sta_thing", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sta_thing_dataset_id"), ["dataset_id"], unique=False)
+
+    op.create_table(
         "access_request",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("dataset_key", sa.String(length=200), nullable=False),
@@ -798,6 +887,87 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("distribution_id", name=op.f("pk_quality_table_schema")),
     )
     op.create_table(
+        "sta_datastream",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("observation_type", sa.String(length=200), nullable=False),
+        sa.Column("unit_of_measurement", sa.JSON(), nullable=False),
+        sa.Column("observed_area", sa.JSON(), nullable=True),
+        sa.Column("phenomenon_time_start", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("phenomenon_time_end", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("result_time_start", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("result_time_end", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("properties", sa.JSON(), nullable=True),
+        sa.Column("thing_id", sa.Integer(), nullable=False),
+        sa.Column("sensor_id", sa.Integer(), nullable=False),
+        sa.Column("observed_property_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_sta_datastream_dataset_id_dataset"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["observed_property_id"],
+            ["sta_observed_property.id"],
+            name=op.f("fk_sta_datastream_observed_property_id_sta_observed_property"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["sensor_id"], ["sta_sensor.id"], name=op.f("fk_sta_datastream_sensor_id_sta_sensor"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["thing_id"], ["sta_thing.id"], name=op.f("fk_sta_datastream_thing_id_sta_thing"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sta_datastream")),
+    )
+    with op.batch_alter_table("sta_datastream", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sta_datastream_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_sta_datastream_observed_property_id"), ["observed_property_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_sta_datastream_sensor_id"), ["sensor_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_sta_datastream_thing_id"), ["thing_id"], unique=False)
+
+    op.create_table(
+        "sta_historical_location",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("thing_id", sa.Integer(), nullable=False),
+        sa.Column("time", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["dataset.id"],
+            name=op.f("fk_sta_historical_location_dataset_id_dataset"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["thing_id"],
+            ["sta_thing.id"],
+            name=op.f("fk_sta_historical_location_thing_id_sta_thing"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sta_historical_location")),
+    )
+    with op.batch_alter_table("sta_historical_location", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sta_historical_location_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_sta_historical_location_thing_id"), ["thing_id"], unique=False)
+
+    op.create_table(
+        "sta_thing_location",
+        sa.Column("thing_id", sa.Integer(), nullable=False),
+        sa.Column("location_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["location_id"],
+            ["sta_location.id"],
+            name=op.f("fk_sta_thing_location_location_id_sta_location"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["thing_id"], ["sta_thing.id"], name=op.f("fk_sta_thing_location_thing_id_sta_thing"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("thing_id", "location_id", name=op.f("pk_sta_thing_location")),
+    )
+    op.create_table(
         "governance_finding",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("scan_id", sa.Integer(), nullable=False),
@@ -851,6 +1021,66 @@ def upgrade() -> None:
         sa.UniqueConstraint("scan_id", name=op.f("uq_governance_profile_scan_id")),
     )
     op.create_table(
+        "sta_historical_location_location",
+        sa.Column("historical_location_id", sa.Integer(), nullable=False),
+        sa.Column("location_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["historical_location_id"],
+            ["sta_historical_location.id"],
+            name=op.f("fk_sta_historical_location_location_historical_location_id_sta_historical_location"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["location_id"],
+            ["sta_location.id"],
+            name=op.f("fk_sta_historical_location_location_location_id_sta_location"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "historical_location_id", "location_id", name=op.f("pk_sta_historical_location_location")
+        ),
+    )
+    op.create_table(
+        "sta_observation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("datastream_id", sa.Integer(), nullable=False),
+        sa.Column("feature_of_interest_id", sa.Integer(), nullable=True),
+        sa.Column("phenomenon_time", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("phenomenon_time_end", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("result_time", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("result_number", sa.Float(), nullable=True),
+        sa.Column("result_text", sa.Text(), nullable=True),
+        sa.Column("result_json", sa.JSON(), nullable=True),
+        sa.Column("result_quality", sa.JSON(), nullable=True),
+        sa.Column("valid_time_start", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("valid_time_end", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("parameters", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_sta_observation_dataset_id_dataset"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["datastream_id"],
+            ["sta_datastream.id"],
+            name=op.f("fk_sta_observation_datastream_id_sta_datastream"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["feature_of_interest_id"],
+            ["sta_feature_of_interest.id"],
+            name=op.f("fk_sta_observation_feature_of_interest_id_sta_feature_of_interest"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sta_observation")),
+        sa.UniqueConstraint("datastream_id", "phenomenon_time", name="uq_sta_observation_datastream_time"),
+    )
+    with op.batch_alter_table("sta_observation", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sta_observation_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_sta_observation_feature_of_interest_id"), ["feature_of_interest_id"], unique=False
+        )
+
+    op.create_table(
         "workflow_decision",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("proposal_id", sa.Integer(), nullable=True),
@@ -899,11 +1129,30 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_workflow_decision_access_request_id"))
 
     op.drop_table("workflow_decision")
+    with op.batch_alter_table("sta_observation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sta_observation_feature_of_interest_id"))
+        batch_op.drop_index(batch_op.f("ix_sta_observation_dataset_id"))
+
+    op.drop_table("sta_observation")
+    op.drop_table("sta_historical_location_location")
     op.drop_table("governance_profile")
     with op.batch_alter_table("governance_finding", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_governance_finding_scan_id"))
 
     op.drop_table("governance_finding")
+    op.drop_table("sta_thing_location")
+    with op.batch_alter_table("sta_historical_location", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sta_historical_location_thing_id"))
+        batch_op.drop_index(batch_op.f("ix_sta_historical_location_dataset_id"))
+
+    op.drop_table("sta_historical_location")
+    with op.batch_alter_table("sta_datastream", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sta_datastream_thing_id"))
+        batch_op.drop_index(batch_op.f("ix_sta_datastream_sensor_id"))
+        batch_op.drop_index(batch_op.f("ix_sta_datastream_observed_property_id"))
+        batch_op.drop_index(batch_op.f("ix_sta_datastream_dataset_id"))
+
+    op.drop_table("sta_datastream")
     op.drop_table("quality_table_schema")
     with op.batch_alter_table("quality_data_report", schema=None) as batch_op:
         batch_op.drop_index("ix_quality_data_report_history")
@@ -920,6 +1169,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_access_request_dataset_id"))
 
     op.drop_table("access_request")
+    with op.batch_alter_table("sta_thing", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sta_thing_dataset_id"))
+
+    op.drop_table("sta_thing")
+    with op.batch_alter_table("sta_sensor", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sta_sensor_dataset_id"))
+
+    op.drop_table("sta_sensor")
+    with op.batch_alter_table("sta_observed_property", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sta_observed_property_dataset_id"))
+
+    op.drop_table("sta_observed_property")
+    with op.batch_alter_table("sta_location", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sta_location_dataset_id"))
+
+    op.drop_table("sta_location")
+    with op.batch_alter_table("sta_feature_of_interest", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sta_feature_of_interest_dataset_id"))
+
+    op.drop_table("sta_feature_of_interest")
     with op.batch_alter_table("search_posting", schema=None) as batch_op:
         batch_op.drop_index("ix_search_posting_term_weight", postgresql_include=["weight"])
         batch_op.drop_index("ix_search_posting_dataset")
