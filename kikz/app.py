@@ -74,7 +74,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
             worker = WorkerThread(app.state.sessionmaker, job_handlers(settings), periodic=PERIODIC_JOBS)
             worker.start()
+        bridge = None
+        if settings.mqtt_url:
+            from kikz.sensors.api import PREFIX
+            from kikz.sensors.mqtt import start_bridge
+
+            base = settings.base_url.rstrip("/") + PREFIX
+            bridge = start_bridge(settings.mqtt_url, app.state.sessionmaker, base=base)
         yield
+        if bridge:
+            bridge.stop()
         if worker:
             worker.stop()
         engine.dispose()

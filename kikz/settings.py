@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         365, ge=1, description="Longest time in days an access request may ask for (and a grant may last)."
     )
 
+    mqtt_url: str = Field(
+        "",
+        description="MQTT broker for the SensorThings API (e.g. mqtt://127.0.0.1:1883): observations published "
+        "there are stored and new ones are published; empty disables MQTT (the embedded default).",
+    )
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key in PLACEHOLDER_SECRETS:
