@@ -115,7 +115,7 @@ def _offsets_at(epochs: IntArray, tz: ZoneInfo) -> IntArray:
     )
 
 
-def _local_day_numbers(epochs: IntArray, tz: ZoneInfo) -> IntArray:
+def local_day_numbers(epochs: IntArray, tz: ZoneInfo) -> IntArray:
     # Offsets change at most once per UTC day and on a whole hour: look them up per day, and per
     # hour only on the few days where the offset at the day's start and end differ.
     days, inverse = np.unique(epochs // 86400, return_inverse=True)
@@ -126,6 +126,9 @@ def _local_day_numbers(epochs: IntArray, tz: ZoneInfo) -> IntArray:
         inside = epochs // 86400 == day
         offsets[inside] = _offsets_at(epochs[inside] // 3600 * 3600, tz)
     return np.asarray((epochs + offsets) // 86400, dtype=np.int64)
+
+
+_local_day_numbers = local_day_numbers  # older name, kept for callers written before it became public
 
 
 def _day_seconds(day_number: int, tz: ZoneInfo) -> int:
@@ -143,7 +146,7 @@ def daily_totals(
     if not mask.any():
         empty = np.zeros(0)
         return DailyTotals([], empty, empty.astype(np.int64), empty.astype(np.int64), empty.astype(bool))
-    days = _local_day_numbers(series.start[mask], tz)
+    days = local_day_numbers(series.start[mask], tz)
     first = int(days.min())
     index = days - first
     width = int(index.max()) + 1
@@ -285,7 +288,7 @@ def peak_hour(series: CountSeries, *, min_completeness: float = MIN_COMPLETENESS
     daily = daily_totals(series, min_completeness=min_completeness, tz=tz)
     base, days = _mean_over(daily, np.ones(len(daily.dates), dtype=bool))
     peak = float(sums[best])
-    window_days = _local_day_numbers(first + np.arange(sums.size, dtype=np.int64) * series.step, tz)
+    window_days = local_day_numbers(first + np.arange(sums.size, dtype=np.int64) * series.step, tz)
     day_peaks = np.full(len(daily.dates), -np.inf)
     ok = ~np.isnan(sums)
     first_day = (daily.dates[0] - _EPOCH).days
@@ -315,7 +318,7 @@ def msv(series: CountSeries, *, rank: int = 30) -> KpiResult:
     counts = np.bincount(inverse, minlength=hours.size)
     complete = np.sort(sums[counts == 3600 // series.step])[::-1]
     value = float(complete[rank - 1]) if complete.size >= rank else None
-    days = int(np.unique(_local_day_numbers(hours[counts == 3600 // series.step] * 3600, BERLIN)).size)
+    days = int(np.unique(local_day_numbers(hours[counts == 3600 // series.step] * 3600, BERLIN)).size)
     return KpiResult(
         f"MSV{rank}",
         value,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Float, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Float, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kikz.db import Base, utcnow
@@ -152,13 +152,56 @@ class Observation(Base):
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class Rollup(Base):
+    """Aggregate of one datastream's numeric results over a quarter-hour, an hour or a local day (Europe/Berlin).
+
+    Maintained in the same transaction as every write of an Observation (``kikz.sensors.store``). An observation
+    counts toward a bucket only if its phenomenon interval fits into it: 15-minute counts make quarter, hour and
+    day rows; hourly counts make hour and day rows; instants (a passing vehicle's speed) make all three.
+    ``covered`` is the summed length of the counted intervals in seconds, so completeness is ``covered / length``.
+    """
+
+    __tablename__ = "sta_rollup"
+
+    datastream_id: Mapped[int] = mapped_column(
+        ForeignKey("sta_datastream.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    resolution: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, doc="900, 3600 or 86400")
+    bucket_start: Mapped[dt.datetime] = mapped_column(primary_key=True, doc="UTC; a day starts at local midnight")
+    dataset_id: Mapped[int] = _network()
+    length: Mapped[int] = mapped_column(Integer, doc="bucket length in seconds (a DST day has 82800 or 90000)")
+    count: Mapped[int] = mapped_column(Integer, doc="observations in the bucket")
+    covered: Mapped[int] = mapped_column(Integer, doc="seconds covered by interval observations")
+    total: Mapped[float] = mapped_column(Float)
+    minimum: Mapped[float] = mapped_column(Float)
+    maximum: Mapped[float] = mapped_column(Float)
+
+
+class Gap(Base):
+    """A stretch in which a counter delivered nothing usable (missing rows, low uptime, a source status)."""
+
+    __tablename__ = "sta_gap"
+    __table_args__ = (UniqueConstraint("datastream_id", "start", name="uq_sta_gap_datastream_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = _network()
+    datastream_id: Mapped[int] = mapped_column(ForeignKey("sta_datastream.id", ondelete="CASCADE"))
+    start: Mapped[dt.datetime]
+    end: Mapped[dt.datetime]
+    reason: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(200), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
     "Datastream",
     "FeatureOfInterest",
+    "Gap",
     "HistoricalLocation",
     "Location",
     "Observation",
     "ObservedProperty",
+    "Rollup",
     "Sensor",
     "Thing",
     "historical_location_location",

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kikz.errors import InvalidInput, KikzError, NotFound
 from kikz.sensors.entities import ENTITIES
 from kikz.sensors.models import Datastream, Observation
+from kikz.sensors.store import CREATED_KEY, PUBLISH_KEY, NewObservation
 from kikz.sensors.write import Writer
 from kikz.tenancy.permissions import Principal
 
@@ -47,7 +48,6 @@ TOPIC_RE = re.compile(r"^v1\.1/Datastreams\((\d{1,10})\)/Observations$")
 MAX_PAYLOAD = 64 * 1024
 # Trusted: the broker is the platform's own; the datastream must still exist (checked in ingest()).
 INGEST_PRINCIPAL = Principal(display_name="MQTT-Ingest", is_superuser=True)
-PENDING_KEY = "kikz_mqtt_pending"
 
 
 def observation_topic(datastream_id: int) -> str:
@@ -93,6 +93,7 @@ def ingest(session: Session, *, topic: str, payload: bytes) -> Observation | Non
 
 
 def to_sta_json(observation: Observation, base: str) -> dict[str, Any]:
+    """STA JSON of an Observation; works on a transient one too (no SQL)."""
     return {
         "@iot.id": observation.id,
         "@iot.selfLink": f"{base}/Observations({observation.id})",
@@ -123,14 +124,14 @@ class MqttBridge:
         return self.connected.wait(timeout)
 
     def stop(self) -> None:
-        event.remove(self.factory, "after_flush", self._after_flush)
+        event.remove(self.factory, "after_begin", self._after_begin)
         event.remove(self.factory, "after_commit", self._after_commit)
         event.remove(self.factory, "after_rollback", self._after_rollback)
         self.client.disconnect()
         self.client.loop_stop()
 
     def install(self, factory: sessionmaker[Session]) -> None:
-        event.listen(factory, "after_flush", self._after_flush)
+        event.listen(factory, "after_begin", self._after_begin)
         event.listen(factory, "after_commit", self._after_commit)
         event.listen(factory, "after_rollback", self._after_rollback)
 
@@ -171,22 +172,21 @@ class MqttBridge:
             return
         self.client.publish(topic, json.dumps(message, ensure_ascii=False), qos=1)
 
-    def _after_flush(self, session: Session, _context: Any) -> None:
-        # serialised now: after the commit the rows are expired and no SQL may run in the hook
-        new = [obj for obj in session.new if isinstance(obj, Observation)]
-        if new:
-            pending: list[tuple[str, dict[str, Any]]] = session.info.setdefault(PENDING_KEY, [])
-            pending.extend((observation_topic(o.datastream_id), to_sta_json(o, self.base)) for o in new)
+    def _after_begin(self, session: Session, _transaction: Any, _connection: Any) -> None:
+        session.info[PUBLISH_KEY] = True  # kikz.sensors.store lists created observations for us
 
     def _after_commit(self, session: Session) -> None:
-        for topic, message in session.info.pop(PENDING_KEY, []):
+        created: list[tuple[int, NewObservation]] = session.info.pop(CREATED_KEY, [])
+        for observation_id, item in created:
+            topic = observation_topic(item.datastream_id)
             try:
+                message = to_sta_json(Observation(id=observation_id, **item.row()), self.base)
                 self.publish(topic, message)
             except Exception:  # best effort: a broker problem must not fail a committed request
                 log.exception("MQTT: Veröffentlichung auf %s fehlgeschlagen", topic)
 
     def _after_rollback(self, session: Session) -> None:
-        session.info.pop(PENDING_KEY, None)
+        session.info.pop(CREATED_KEY, None)
 
 
 def start_bridge(url: str, factory: sessionmaker[Session], *, base: str) -> MqttBridge | None:

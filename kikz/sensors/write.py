@@ -35,6 +35,7 @@ from kikz.sensors.models import (
     thing_location,
 )
 from kikz.sensors.odata.parser import QueryError, parse_datetime
+from kikz.sensors.store import NewObservation, refresh_rollups, store_observations
 from kikz.tenancy.permissions import Action, PermissionDenied, Principal, allowed, can_view
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
@@ -238,6 +239,15 @@ class Writer:
         if datastream is None:
             datastream = self.linked(ENTITIES["Datastreams"], _required(body, "Datastream"), None)
         self.dataset(datastream.dataset_id)
+        (stored,) = store_observations(self.session, [self.new_observation(body, datastream)])
+        observation = self.session.get(Observation, stored.id, populate_existing=True)
+        assert observation is not None
+        return observation, stored.created
+
+    def new_observation(self, body: dict[str, Any], datastream: Datastream) -> NewObservation:
+        """Validate one Observation of ``datastream`` (whose network the caller may edit, checked before)."""
+        if not isinstance(body, dict):
+            raise InvalidInput("Ein JSON-Objekt wird erwartet. / A JSON object is expected.")
         if "result" not in body:
             raise InvalidInput("result fehlt. / result is missing.")
         result = body["result"]
@@ -256,35 +266,19 @@ class Writer:
             feature = self.linked(ENTITIES["FeaturesOfInterest"], body["FeatureOfInterest"], datastream.dataset_id)
         else:
             feature = self.feature_from_location(datastream)
-        values = {
-            "phenomenon_time_end": end,
-            "result_time": _time(body, "resultTime"),
-            "result_json": result,
-            "result_number": float(result)
-            if isinstance(result, int | float) and not isinstance(result, bool)
-            else None,
-            "result_text": result if isinstance(result, str) else None,
-            "result_quality": body.get("resultQuality"),
-            "valid_time_start": valid_start,
-            "valid_time_end": valid_end,
-            "parameters": _object(body, "parameters"),
-            "feature_of_interest_id": feature.id if feature else None,
-        }
-        existing = self.session.scalars(
-            select(Observation).where(Observation.datastream_id == datastream.id, Observation.phenomenon_time == start)
-        ).first()
-        if existing is not None:
-            for key, value in values.items():
-                setattr(existing, key, value)
-            self.session.flush()
-            return existing, False
-        observation = Observation(
-            dataset_id=datastream.dataset_id, datastream_id=datastream.id, phenomenon_time=start, **values
+        return NewObservation(
+            datastream_id=datastream.id,
+            dataset_id=datastream.dataset_id,
+            phenomenon_time=start,
+            phenomenon_time_end=end,
+            result=result,
+            result_time=_time(body, "resultTime"),
+            result_quality=body.get("resultQuality"),
+            valid_time_start=valid_start,
+            valid_time_end=valid_end,
+            parameters=_object(body, "parameters"),
+            feature_of_interest_id=feature.id if feature else None,
         )
-        self.session.add(observation)
-        _widen(datastream, start, end or start, values["result_time"])
-        self.session.flush()
-        return observation, True
 
     def feature_from_location(self, datastream: Datastream) -> FeatureOfInterest | None:
         """The spec's default FeatureOfInterest: the Thing's current Location, made into a feature once."""
@@ -329,6 +323,7 @@ class Writer:
         if not isinstance(body, dict):
             raise InvalidInput("Ein JSON-Objekt wird erwartet. / A JSON object is expected.")
         self.dataset(row.dataset_id)
+        before = row.phenomenon_time if isinstance(row, Observation) else None
         simple = {
             "name": "name",
             "description": "description",
@@ -367,11 +362,16 @@ class Writer:
             else:
                 raise InvalidInput(f"Unbekannte Eigenschaft {key!r}. / Unknown property.")
         self.session.flush()
+        if isinstance(row, Observation) and before is not None:
+            refresh_rollups(self.session, row.datastream_id, {before, row.phenomenon_time})
 
     def delete(self, row: Any) -> None:
         self.dataset(row.dataset_id)
+        observed = (row.datastream_id, row.phenomenon_time) if isinstance(row, Observation) else None
         self.session.delete(row)
         self.session.flush()
+        if observed is not None:
+            refresh_rollups(self.session, observed[0], [observed[1]])
 
 
 # --- value helpers ----------------------------------------------------------------------------------------
@@ -457,18 +457,6 @@ def _interval(value: Any, key: str) -> tuple[dt.datetime | None, dt.datetime | N
             raise InvalidInput(f"{key}: Ende vor Beginn. / End before start.")
         return start, end
     return check_time(value, key), None
-
-
-def _widen(stream: Datastream, start: dt.datetime, end: dt.datetime, result_time: dt.datetime | None) -> None:
-    if stream.phenomenon_time_start is None or start < stream.phenomenon_time_start:
-        stream.phenomenon_time_start = start
-    if stream.phenomenon_time_end is None or end > stream.phenomenon_time_end:
-        stream.phenomenon_time_end = end
-    if result_time is not None:
-        if stream.result_time_start is None or result_time < stream.result_time_start:
-            stream.result_time_start = result_time
-        if stream.result_time_end is None or result_time > stream.result_time_end:
-            stream.result_time_end = result_time
 
 
 def network_by_ref(session: Session, principal: Principal, ref: str | None) -> Dataset | None:

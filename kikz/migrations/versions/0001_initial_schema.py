@@ -2,14 +2,13 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 19:13:00.416887
+Create Date: 2026-11-24 20:22:41.945899
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 import kikz.db
 from kikz.audit import append_only_ddl
@@ -1021,6 +1020,31 @@ def upgrade() -> None:
         sa.UniqueConstraint("scan_id", name=op.f("uq_governance_profile_scan_id")),
     )
     op.create_table(
+        "sta_gap",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("datastream_id", sa.Integer(), nullable=False),
+        sa.Column("start", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("end", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.String(length=100), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=False),
+        sa.Column("recorded_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_sta_gap_dataset_id_dataset"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["datastream_id"],
+            ["sta_datastream.id"],
+            name=op.f("fk_sta_gap_datastream_id_sta_datastream"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sta_gap")),
+        sa.UniqueConstraint("datastream_id", "start", name="uq_sta_gap_datastream_start"),
+    )
+    with op.batch_alter_table("sta_gap", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sta_gap_dataset_id"), ["dataset_id"], unique=False)
+
+    op.create_table(
         "sta_historical_location_location",
         sa.Column("historical_location_id", sa.Integer(), nullable=False),
         sa.Column("location_id", sa.Integer(), nullable=False),
@@ -1081,6 +1105,32 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "sta_rollup",
+        sa.Column("datastream_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("resolution", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("bucket_start", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.Column("length", sa.Integer(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("covered", sa.Integer(), nullable=False),
+        sa.Column("total", sa.Float(), nullable=False),
+        sa.Column("minimum", sa.Float(), nullable=False),
+        sa.Column("maximum", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_sta_rollup_dataset_id_dataset"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["datastream_id"],
+            ["sta_datastream.id"],
+            name=op.f("fk_sta_rollup_datastream_id_sta_datastream"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("datastream_id", "resolution", "bucket_start", name=op.f("pk_sta_rollup")),
+    )
+    with op.batch_alter_table("sta_rollup", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sta_rollup_dataset_id"), ["dataset_id"], unique=False)
+
+    op.create_table(
         "workflow_decision",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("proposal_id", sa.Integer(), nullable=True),
@@ -1129,12 +1179,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_workflow_decision_access_request_id"))
 
     op.drop_table("workflow_decision")
+    with op.batch_alter_table("sta_rollup", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sta_rollup_dataset_id"))
+
+    op.drop_table("sta_rollup")
     with op.batch_alter_table("sta_observation", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sta_observation_feature_of_interest_id"))
         batch_op.drop_index(batch_op.f("ix_sta_observation_dataset_id"))
 
     op.drop_table("sta_observation")
     op.drop_table("sta_historical_location_location")
+    with op.batch_alter_table("sta_gap", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sta_gap_dataset_id"))
+
+    op.drop_table("sta_gap")
     op.drop_table("governance_profile")
     with op.batch_alter_table("governance_finding", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_governance_finding_scan_id"))
