@@ -28,7 +28,7 @@ from kikz.sensors.calendar import HESSE, DayType, TrafficCalendar
 BERLIN = ZoneInfo("Europe/Berlin")
 MIN_COMPLETENESS = 0.9
 """Share of a day's intervals that must be present for the day to count (90 %)."""
-_EPOCH = dt.date(1970, 1, 1)
+EPOCH_DATE = _EPOCH = dt.date(1970, 1, 1)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -173,9 +173,18 @@ def _completeness_text(min_completeness: float) -> str:
     )
 
 
-def dtv(series: CountSeries, *, min_completeness: float = MIN_COMPLETENESS, name: str = "DTV") -> KpiResult:
+def _as_daily(series: CountSeries | DailyTotals, min_completeness: float) -> DailyTotals:
+    """Day totals of a series, or the given ones (already judged, e.g. from the day rollups)."""
+    if isinstance(series, DailyTotals):
+        return series
+    return daily_totals(series, min_completeness=min_completeness)
+
+
+def dtv(
+    series: CountSeries | DailyTotals, *, min_completeness: float = MIN_COMPLETENESS, name: str = "DTV"
+) -> KpiResult:
     """Mean daily traffic over all valid days (all weekdays, holidays included)."""
-    daily = daily_totals(series, min_completeness=min_completeness)
+    daily = _as_daily(series, min_completeness)
     value, days = _mean_over(daily, np.ones(len(daily.dates), dtype=bool))
     definition = f"{name}: Mittel der Tagessummen über alle Tage; {_completeness_text(min_completeness)}."
     return KpiResult(name, value, "Fz/24h", days, definition)
@@ -185,7 +194,7 @@ DtvwVariant = Literal["mo-fr", "mo-sa"]
 
 
 def dtvw(
-    series: CountSeries,
+    series: CountSeries | DailyTotals,
     *,
     variant: DtvwVariant = "mo-fr",
     exclude_school_holidays: bool = False,
@@ -193,7 +202,7 @@ def dtvw(
     min_completeness: float = MIN_COMPLETENESS,
 ) -> KpiResult:
     """Mean daily traffic on working days: Mon–Fri without Hessian public holidays (or the older Mon–Sat)."""
-    daily = daily_totals(series, min_completeness=min_completeness)
+    daily = _as_daily(series, min_completeness)
     allowed = {DayType.WORKING_DAY, DayType.SATURDAY} if variant == "mo-sa" else {DayType.WORKING_DAY}
     selected = np.array(
         [
