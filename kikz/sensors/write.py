@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -35,7 +37,7 @@ from kikz.sensors.models import (
     thing_location,
 )
 from kikz.sensors.odata.parser import QueryError, parse_datetime
-from kikz.sensors.store import NewObservation, refresh_rollups, store_observations
+from kikz.sensors.store import NO_END, NewObservation, refresh_rollups, store_observations
 from kikz.tenancy.permissions import Action, PermissionDenied, Principal, allowed, can_view
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
@@ -55,6 +57,8 @@ class Writer:
     network: Dataset | None = None
     depth: int = 0
     features: dict[int, FeatureOfInterest] = field(default_factory=dict)
+    stream_features: dict[int, FeatureOfInterest | None] = field(default_factory=dict)
+    """Per datastream, within one request: the default feature does not change while a batch is written."""
 
     # --- networks and links -------------------------------------------------------------------------------
     def dataset(self, dataset_id: int | None) -> Dataset:
@@ -280,8 +284,123 @@ class Writer:
             feature_of_interest_id=feature.id if feature else None,
         )
 
+    def counts_from_array(
+        self, datastream: Datastream, components: list[str], rows: list[Any]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[int | float]] | None:
+        """Columns (start µs, end µs, results) of a dataArray that is plainly valid as a whole, else None.
+
+        The common ingest shape — ``["phenomenonTime", "result"]`` with UTC ``…Z`` times or ``…Z/…Z`` intervals
+        and numbers — is checked at C speed; anything unusual returns None and takes
+        :meth:`observations_from_array`, which reports row by row.
+        """
+        if sorted(components) != ["phenomenonTime", "result"] or not rows:
+            return None
+        expected = RESULT_TYPES.get(datastream.observation_type)
+        numeric = {int, float} if expected is None or float in expected else {int}
+        at_time, at_result = components.index("phenomenonTime"), components.index("result")
+        try:
+            if not all(type(v) is list and len(v) == 2 for v in rows):
+                return None
+            results = [v[at_result] for v in rows]
+            times = [v[at_time] for v in rows]
+            if not all(type(r) in numeric for r in results) or not all(type(t) is str for t in times):
+                return None
+            if not np.isfinite(np.asarray(results, dtype=np.float64)).all():
+                return None
+            halves = [t.split("/") for t in times]
+            width = len(halves[0])
+            if width not in (1, 2) or any(len(h) != width for h in halves):
+                return None
+            columns = []
+            for part in range(width):
+                texts = [h[part] for h in halves]
+                if not all(len(t) >= 20 and t[-1] == "Z" and t[10] == "T" for t in texts):
+                    return None
+                stamps = np.array([t[:-1] for t in texts], dtype="datetime64[us]")
+                columns.append(stamps.astype(np.int64))
+        except (ValueError, OverflowError, TypeError):
+            return None
+        start = columns[0]
+        end = columns[1] if width == 2 else np.full(start.size, NO_END, dtype=np.int64)
+        latest = int((utcnow() + FUTURE_TOLERANCE).timestamp() * 1_000_000)
+        if start.max() > latest or (width == 2 and (end.max() > latest or bool((end < start).any()))):
+            return None
+        return start, end, results
+
+    def observations_from_array(
+        self, datastream: Datastream, components: list[str], rows: list[Any]
+    ) -> list[NewObservation | str]:
+        """The dataArray rows of one ``CreateObservations`` block: a NewObservation or ``"error: …"`` per row.
+
+        The common components (phenomenonTime, result, resultTime) take a tight loop with the same checks as
+        :meth:`new_observation`; any other component takes the general path row by row.
+        """
+        out: list[NewObservation | str] = []
+        width = len(components)
+        if not set(components) <= {"phenomenonTime", "result", "resultTime"} or "result" not in components:
+            for values in rows:
+                try:
+                    if not isinstance(values, list) or len(values) != width:
+                        raise InvalidInput(
+                            "Anzahl der Werte passt nicht zu components. / Values do not match components."
+                        )
+                    item = dict(zip(components, values, strict=True))
+                    if "FeatureOfInterest/id" in item:
+                        item["FeatureOfInterest"] = {"@iot.id": item.pop("FeatureOfInterest/id")}
+                    out.append(self.new_observation(item, datastream))
+                except (QueryError, InvalidInput, NotFound) as exc:
+                    out.append(f"error: {exc.message}")
+            return out
+        at_result = components.index("result")
+        at_time = components.index("phenomenonTime") if "phenomenonTime" in components else None
+        at_result_time = components.index("resultTime") if "resultTime" in components else None
+        expected = RESULT_TYPES.get(datastream.observation_type)
+        feature = self.feature_from_location(datastream)
+        feature_id = feature.id if feature else None
+        stream_id, network_id = datastream.id, datastream.dataset_id
+        now = utcnow()
+        latest = now + FUTURE_TOLERANCE
+        for values in rows:
+            try:
+                if type(values) is not list or len(values) != width:
+                    raise InvalidInput("Anzahl der Werte passt nicht zu components. / Values do not match components.")
+                result = values[at_result]
+                if type(result) is float and not math.isfinite(result):
+                    raise InvalidInput("result muss eine endliche Zahl sein. / result must be finite.")
+                if expected and (
+                    not isinstance(result, expected) or (bool not in expected and isinstance(result, bool))
+                ):
+                    raise InvalidInput(
+                        f"result {result!r} passt nicht zum observationType des Datastreams. / Wrong result type."
+                    )
+                start, end = (None, None) if at_time is None else _interval(values[at_time], "phenomenonTime", latest)
+                result_time = None
+                if at_result_time is not None and values[at_result_time] is not None:
+                    result_time = check_time(values[at_result_time], "resultTime", latest)
+                out.append(
+                    NewObservation(
+                        stream_id,
+                        network_id,
+                        start or now,
+                        result,
+                        end,
+                        result_time,
+                        feature_of_interest_id=feature_id,
+                    )
+                )
+            except (QueryError, InvalidInput) as exc:
+                out.append(f"error: {exc.message}")
+        return out
+
     def feature_from_location(self, datastream: Datastream) -> FeatureOfInterest | None:
         """The spec's default FeatureOfInterest: the Thing's current Location, made into a feature once."""
+        if datastream.id in self.stream_features:
+            return self.stream_features[datastream.id]
+        feature = self._feature_from_location(datastream)
+        self.stream_features[datastream.id] = feature
+        return feature
+
+    def _feature_from_location(self, datastream: Datastream) -> FeatureOfInterest | None:
         location = self.session.scalars(
             select(Location)
             .join(thing_location, thing_location.c.location_id == Location.id)
@@ -430,14 +549,22 @@ def _point(geometry: Any) -> tuple[float | None, float | None]:
     return float(coords[0]), float(coords[1])
 
 
-def check_time(value: Any, key: str) -> dt.datetime:
+def check_time(value: Any, key: str, latest: dt.datetime | None = None) -> dt.datetime:
+    """An ISO 8601 timestamp with time zone, not later than ``latest`` (default: now plus the tolerance)."""
     if not isinstance(value, str):
         raise InvalidInput(f"{key} muss ein ISO-8601-Zeitpunkt sein. / {key} must be an ISO 8601 timestamp.")
     try:
-        moment = parse_datetime(value)
-    except QueryError as exc:
-        raise InvalidInput(f"{key}: {exc.message}") from exc
-    if moment > utcnow() + FUTURE_TOLERANCE:
+        moment = dt.datetime.fromisoformat(value)  # fast path: Python 3.11 reads "Z" and offsets
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or moment.year in (1, 9999):
+        try:
+            moment = parse_datetime(value)
+        except QueryError as exc:
+            raise InvalidInput(f"{key}: {exc.message}") from exc
+    elif moment.tzinfo is not dt.UTC:
+        moment = moment.astimezone(dt.UTC)
+    if moment > (latest or utcnow() + FUTURE_TOLERANCE):
         raise InvalidInput(f"{key} liegt in der Zukunft: {value}. / {key} is in the future.")
     return moment
 
@@ -447,16 +574,16 @@ def _time(body: dict[str, Any], key: str) -> dt.datetime | None:
     return None if value is None else check_time(value, key)
 
 
-def _interval(value: Any, key: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+def _interval(value: Any, key: str, latest: dt.datetime | None = None) -> tuple[dt.datetime | None, dt.datetime | None]:
     if value is None:
         return None, None
     if isinstance(value, str) and "/" in value:
         first, _, second = value.partition("/")
-        start, end = check_time(first, key), check_time(second, key)
+        start, end = check_time(first, key, latest), check_time(second, key, latest)
         if end < start:
             raise InvalidInput(f"{key}: Ende vor Beginn. / End before start.")
         return start, end
-    return check_time(value, key), None
+    return check_time(value, key, latest), None
 
 
 def network_by_ref(session: Session, principal: Principal, ref: str | None) -> Dataset | None:
