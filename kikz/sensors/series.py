@@ -12,16 +12,24 @@ KPIs can apply the 90 % rule (:mod:`kikz.sensors.kpi`).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import BigInteger, ColumnElement, Integer, cast, func, select
 from sqlalchemy.orm import Session
 
 from kikz.catalog.models import Dataset
-from kikz.sensors.kpi import BERLIN, EPOCH_DATE, MIN_COMPLETENESS, CountSeries, DailyTotals, local_day_numbers
+from kikz.sensors.kpi import (
+    BERLIN,
+    EPOCH_DATE,
+    MIN_COMPLETENESS,
+    CountSeries,
+    DailyTotals,
+    FloatArray,
+    IntArray,
+)
 from kikz.sensors.models import Observation, Rollup
 from kikz.sensors.store import DAY, HOUR, QUARTER
 from kikz.tenancy.permissions import Principal, visible
@@ -39,6 +47,23 @@ class Aggregates:
     maximum: list[float]
 
 
+def epoch_seconds(session: Session, column: Any) -> ColumnElement[int]:
+    """A stored UTC time as integer epoch seconds, computed by the database (no per-row datetime objects)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(func.strftime("%s", column), Integer)
+    return cast(func.extract("epoch", column), BigInteger)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    stream: IntArray
+    bucket: IntArray
+    length: IntArray
+    count: IntArray
+    covered: IntArray
+    total: FloatArray
+
+
 def _rollup_rows(
     session: Session,
     principal: Principal,
@@ -46,9 +71,16 @@ def _rollup_rows(
     resolution: int,
     start: dt.datetime,
     end: dt.datetime,
-) -> list[tuple[int, dt.datetime, int, int, int, float]]:
+) -> _Rows:
     stmt = (
-        select(Rollup.datastream_id, Rollup.bucket_start, Rollup.length, Rollup.count, Rollup.covered, Rollup.total)
+        select(
+            Rollup.datastream_id,
+            epoch_seconds(session, Rollup.bucket_start),
+            Rollup.length,
+            Rollup.count,
+            Rollup.covered,
+            Rollup.total,
+        )
         .join(Dataset, Dataset.id == Rollup.dataset_id)
         .where(
             visible(principal, Dataset),
@@ -59,30 +91,37 @@ def _rollup_rows(
         )
         .order_by(Rollup.datastream_id, Rollup.bucket_start)
     )
-    return [tuple(row) for row in session.execute(stmt)]  # type: ignore[misc]
+    rows = session.connection().execute(stmt).fetchall()
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Rows(empty, empty, empty, empty, empty, np.zeros(0))
+    stream, bucket, length, count, covered = (np.array(c, dtype=np.int64) for c in list(zip(*rows, strict=True))[:5])
+    total = np.array([r[5] for r in rows], dtype=np.float64)
+    return _Rows(stream, bucket, length, count, covered, total)
 
 
-def _present_value(length: int, count: int, covered: int, total: float) -> float:
-    if covered == 0:  # instants: the bucket holds what was seen
-        return total if count else np.nan
-    return total if covered >= length else np.nan
+def _present_values(rows: _Rows) -> FloatArray:
+    """Totals of complete buckets (instants: any bucket with values), NaN for partial ones."""
+    complete = np.where(rows.covered == 0, rows.count > 0, rows.covered >= rows.length)
+    return np.where(complete, rows.total, np.nan)
+
+
+def _split(rows: _Rows, values: FloatArray, step: int) -> dict[int, CountSeries]:
+    out: dict[int, CountSeries] = {}
+    if rows.stream.size == 0:
+        return out
+    edges = np.flatnonzero(np.diff(rows.stream)) + 1
+    for part in np.split(np.arange(rows.stream.size), edges):
+        out[int(rows.stream[part[0]])] = CountSeries(rows.bucket[part], values[part], step)
+    return out
 
 
 def hourly(
     session: Session, principal: Principal, datastream_ids: Sequence[int], start: dt.datetime, end: dt.datetime
 ) -> dict[int, CountSeries]:
     """Complete clock hours per datastream from the hour rollups."""
-    grouped: dict[int, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
-    for stream, bucket, length, count, covered, total in _rollup_rows(
-        session, principal, datastream_ids, HOUR, start, end
-    ):
-        starts, values = grouped[stream]
-        starts.append(int(bucket.timestamp()))
-        values.append(_present_value(length, count, covered, total))
-    return {
-        stream: CountSeries(np.array(starts, dtype=np.int64), np.array(values, dtype=np.float64), HOUR)
-        for stream, (starts, values) in grouped.items()
-    }
+    rows = _rollup_rows(session, principal, datastream_ids, HOUR, start, end)
+    return _split(rows, _present_values(rows), HOUR)
 
 
 def quarter_hourly(
@@ -90,10 +129,8 @@ def quarter_hourly(
 ) -> CountSeries:
     """Quarter-hours of one datastream: the aggregated quarter rows of fine data, else the 15-minute counts."""
     rows = _rollup_rows(session, principal, [datastream_id], QUARTER, start, end)
-    if rows:
-        starts = [int(r[1].timestamp()) for r in rows]
-        values = [_present_value(r[2], r[3], r[4], r[5]) for r in rows]
-        return CountSeries(np.array(starts, dtype=np.int64), np.array(values, dtype=np.float64), QUARTER)
+    if rows.stream.size:
+        return CountSeries(rows.bucket, _present_values(rows), QUARTER)
     stmt = (
         select(Observation.phenomenon_time, Observation.phenomenon_time_end, Observation.result_number)
         .join(Dataset, Dataset.id == Observation.dataset_id)
@@ -145,25 +182,24 @@ def daily(
         ],
         dtype=np.int64,
     )
-    grouped: dict[int, list[tuple[dt.datetime, int, int, int, float]]] = defaultdict(list)
-    for stream, bucket, length, count, covered, total in _rollup_rows(
-        session, principal, datastream_ids, DAY, start, end
-    ):
-        grouped[stream].append((bucket, length, count, covered, total))
+    rows = _rollup_rows(session, principal, datastream_ids, DAY, start, end)
     result: dict[int, DailyTotals] = {}
-    for stream, rows in grouped.items():
-        epochs = np.array([int(r[0].timestamp()) for r in rows], dtype=np.int64)
-        index = local_day_numbers(epochs, BERLIN) - base
+    if rows.stream.size == 0:
+        return result
+    # a local midnight is 22:00 or 23:00 UTC the day before: two hours later it is on the local date
+    day_index = (rows.bucket + 7200) // 86400 - base
+    expected_quarters = expected_seconds // QUARTER
+    edges = np.flatnonzero(np.diff(rows.stream)) + 1
+    for part in np.split(np.arange(rows.stream.size), edges):
         coverage = np.zeros(width, dtype=np.int64)
         sums = np.zeros(width)
-        coverage[index] = [r[3] for r in rows]
-        sums[index] = [r[4] for r in rows]
-        present = coverage // QUARTER
-        expected = expected_seconds // QUARTER
+        coverage[day_index[part]] = rows.covered[part]
+        sums[day_index[part]] = rows.total[part]
         valid = coverage >= np.ceil(min_completeness * expected_seconds)
         with np.errstate(invalid="ignore", divide="ignore"):
             totals = np.where(valid, sums * expected_seconds / np.maximum(coverage, 1), np.nan)
-        result[stream] = DailyTotals(list(dates), totals, present, expected, valid)
+        day_totals = DailyTotals(list(dates), totals, coverage // QUARTER, expected_quarters, valid)
+        result[int(rows.stream[part[0]])] = day_totals
     return result
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 20:22:41.945899
+Create Date: 2026-11-24 20:50:18.795916
 """
 
 from collections.abc import Sequence
@@ -1126,6 +1126,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("datastream_id", "resolution", "bucket_start", name=op.f("pk_sta_rollup")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("sta_rollup", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_sta_rollup_dataset_id"), ["dataset_id"], unique=False)
