@@ -82,7 +82,7 @@ def _raw_sql(dialect: str) -> str:
         "result_number, result_text, result_json, result_quality, valid_time_start, valid_time_end, parameters"
     )
     marks = ", ".join(["?" if dialect == "sqlite" else "%s"] * 13)
-    return f"INSERT INTO sta_observation ({columns}) VALUES ({marks})"  # noqa: S608 - constant text
+    return f"INSERT INTO sta_observation ({columns}) VALUES ({marks})"
 
 
 def _raw_rows(dialect: str, network: int, stream: int, first: int, count: int) -> list[tuple[Any, ...]]:
@@ -92,7 +92,10 @@ def _raw_rows(dialect: str, network: int, stream: int, first: int, count: int) -
         end = begin + dt.timedelta(minutes=15)
         value = i % 97
         if dialect == "sqlite":
-            times: tuple[Any, Any] = (begin.replace(tzinfo=None).isoformat(" "), end.replace(tzinfo=None).isoformat(" "))
+            times: tuple[Any, Any] = (
+                begin.replace(tzinfo=None).isoformat(" ", "microseconds"),
+                end.replace(tzinfo=None).isoformat(" ", "microseconds"),
+            )
         else:
             times = (begin, end)
         rows.append((network, stream, None, *times, None, float(value), None, str(value), None, None, None, None))

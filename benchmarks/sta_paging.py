@@ -66,7 +66,7 @@ def main() -> None:
             session.execute(insert(Observation), rows)
             stream_id = stream.id
         entity = ENTITIES["Observations"]
-        link = ENTITIES["Datastreams"].navs["Observations"].link(stream_id)
+        link = ENTITIES["Datastreams"].navs["Observations"].link_id(Observation, stream_id)
         params = {"$top": "100", "$orderby": "phenomenonTime"}
         timings: list[float] = []
         token = None

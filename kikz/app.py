@@ -40,6 +40,14 @@ SECURITY_HEADERS = {
 }
 
 
+def content_security_policy(settings: Settings) -> str:
+    """The strict default policy; a configured map tile server (``KIKZ_MAP_TILE_URL``) is added to ``img-src``."""
+    policy = SECURITY_HEADERS["content-security-policy"]
+    if settings.map_tile_origin:
+        policy = policy.replace("img-src 'self' data:", f"img-src 'self' data: {settings.map_tile_origin}", 1)
+    return policy
+
+
 def _wants_json(request: Request) -> bool:
     path = request.url.path
     machine_path = path.startswith(API_PREFIXES) or (path.startswith("/kommunen/") and "/catalog" in path)
@@ -80,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from kikz.sensors.mqtt import start_bridge
 
             base = settings.base_url.rstrip("/") + PREFIX
-            bridge = start_bridge(settings.mqtt_url, app.state.sessionmaker, base=base)
+            bridge = start_bridge(settings.mqtt_url, app.state.sessionmaker, base=base, ca_file=settings.mqtt_ca_file)
         yield
         if bridge:
             bridge.stop()
@@ -101,13 +109,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.store = FileStore(settings.files_dir)
 
+    headers = {**SECURITY_HEADERS, "content-security-policy": content_security_policy(settings)}
+
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > settings.max_upload_bytes + 1024 * 1024:
             return _error_response(request, 413, "Die Anfrage ist zu groß.", "too_large")
         response: Response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         new_csrf = getattr(request.state, "csrf_cookie", None)
         if new_csrf and not request.cookies.get(csrf.CSRF_COOKIE):
@@ -183,7 +193,11 @@ def _include_routers(app: FastAPI) -> None:
     from kikz.governance.quality import pages as quality_pages
     from kikz.governance.workflow import api as workflow_api
     from kikz.governance.workflow import pages as workflow_pages
+    from kikz.sensors import analysis_api as sensors_analysis_api
     from kikz.sensors import api as sensors_api
+    from kikz.sensors import import_api as sensors_import_api
+    from kikz.sensors import pages as sensors_pages
+    from kikz.sensors import reports_api as sensors_reports_api
     from kikz.tenancy import api as tenancy_api
     from kikz.tenancy import oidc
     from kikz.tenancy import pages as tenancy_pages
@@ -201,11 +215,15 @@ def _include_routers(app: FastAPI) -> None:
         quality_api,
         workflow_api,
         sensors_api,
+        sensors_import_api,
+        sensors_reports_api,
+        sensors_analysis_api,
         oidc,
         tenancy_pages,
         catalog_pages,
         quality_pages,
         workflow_pages,
+        sensors_pages,
         web_pages,
     )
     for module in modules:

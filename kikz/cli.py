@@ -328,15 +328,58 @@ def audit(city: str | None, limit: int) -> None:
             click.echo(f"{e.at:%Y-%m-%d %H:%M:%S} {e.actor_label:<30} {e.action:<24} {e.entity_type}:{e.entity_id}")
 
 
+@click.command("publish-aggregates")
+@click.option("--network", default=None, help="Sensornetz: Name, Kennung oder id des Datensatzes (Standard: alle).")
+@click.option("--json", "as_json", is_flag=True, help="Bericht als JSON ausgeben.")
+def sensors_publish_aggregates(network: str | None, as_json: bool) -> None:
+    """Zählwerte je Stunde und Tag als Open Data (CSV, Kleinzahlen unterdrückt) an Sensornetze hängen."""
+    from kikz.errors import InvalidInput
+    from kikz.sensors import network as networks
+    from kikz.sensors import publish
+
+    settings = get_settings()
+    reports: list[publish.PublishReport] = []
+    with _session(settings) as session:
+        if network is not None:  # a refusal is an error here (exit code 2)
+            reports.append(publish.publish_aggregates(session, principal=CLI_ACTOR, network=network, settings=settings))
+        else:  # every network: those that may not be published are skipped with the reason
+            for candidate in networks.visible_networks(session, principal=CLI_ACTOR):
+                try:
+                    reports.append(
+                        publish.publish_aggregates(
+                            session, principal=CLI_ACTOR, network=candidate.name, settings=settings
+                        )
+                    )
+                except InvalidInput as exc:
+                    click.echo(f"Übersprungen: {candidate.name}: {exc.message}", err=True)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
+        return
+    for r in reports:
+        files = ", ".join(f"{f.file_name} ({f.outcome})" for f in r.files)
+        click.echo(
+            f"{r.network}: {r.sites} Zählstellen, {r.streams} Datenströme, {r.hours} Stunden "
+            f"({r.primary_suppressed} + {r.secondary_suppressed} unterdrückt), {r.days} Tage "
+            f"({r.suppressed_days} unterdrückt); {files}"
+        )
+        if not r.published:
+            click.echo(
+                "  Hinweis: Der Datensatz ist noch nicht veröffentlicht; die Dateien werden erst mit ihm öffentlich."
+            )
+
+
 def _register_domain_commands() -> None:
     from kikz.governance import cli as governance_cli
     from kikz.governance.categorisation import cli as categorisation_cli
     from kikz.governance.quality import cli as quality_cli
     from kikz.governance.workflow import cli as workflow_cli
+    from kikz.sensors import cli as sensors_cli
 
     for command in (*governance_cli.COMMANDS, categorisation_cli.categorise, *quality_cli.COMMANDS):
         main.add_command(command)
     main.add_command(workflow_cli.governance)
+    main.add_command(sensors_cli.sensors)
+    sensors_cli.sensors.add_command(sensors_publish_aggregates)
 
 
 _register_domain_commands()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -62,10 +63,31 @@ class Settings(BaseSettings):
         365, ge=1, description="Longest time in days an access request may ask for (and a grant may last)."
     )
 
+    sensor_suppression_threshold: int = Field(
+        5,
+        ge=0,
+        description="Open-data aggregates of sensor networks: hourly bicycle and pedestrian counts below this value "
+        "are published as suppressed, with secondary suppression (0 turns suppression off).",
+    )
     mqtt_url: str = Field(
         "",
-        description="MQTT broker for the SensorThings API (e.g. mqtt://127.0.0.1:1883): observations published "
-        "there are stored and new ones are published; empty disables MQTT (the embedded default).",
+        description="MQTT broker for the SensorThings API (e.g. mqtt://127.0.0.1:1883, with login "
+        "mqtt://user:password@host:1883, with TLS mqtts://host:8883): observations published there are stored and "
+        "new ones are published; empty disables MQTT (the embedded default).",
+    )
+    mqtt_ca_file: str = Field(
+        "",
+        description="CA certificate file (PEM) to verify an mqtts:// broker; empty uses the system's trust store.",
+    )
+
+    map_tile_url: str = Field(
+        "",
+        description="Tile URL template of the traffic map (e.g. https://tiles.example.de/{z}/{x}/{y}.png, "
+        "{s} for subdomains); its host is then allowed in the Content-Security-Policy. Empty (the default): "
+        "no tiles, the counting sites are drawn on a neutral background and nothing external is loaded.",
+    )
+    map_tile_attribution: str = Field(
+        "", description="Attribution shown on the map with the tiles (e.g. © OpenStreetMap-Mitwirkende)."
     )
 
     @model_validator(mode="after")
@@ -75,6 +97,31 @@ class Settings(BaseSettings):
         if self.environment == "production" and len(self.secret_key) < 32:
             raise ValueError("KIKZ_SECRET_KEY must have at least 32 characters in production")
         return self
+
+    @model_validator(mode="after")
+    def _check_tile_url(self) -> Settings:
+        url = self.map_tile_url
+        if not url:
+            return self
+        host = url.partition("://")[2].split("/", 1)[0]
+        # the host goes into the CSP header: nothing but a host name, {s} and a port
+        if (
+            not url.startswith(("https://", "http://"))
+            or not all(k in url for k in ("{z}", "{x}", "{y}"))
+            or not re.fullmatch(r"[A-Za-z0-9.\-]*(\{s\})?[A-Za-z0-9.\-]+(:\d{1,5})?", host)
+            or any(c in url for c in " ;,'\"")
+        ):
+            raise ValueError("KIKZ_MAP_TILE_URL must be an http(s) URL template with {z}, {x} and {y}")
+        return self
+
+    @property
+    def map_tile_origin(self) -> str:
+        """Scheme and host of the tile server for the CSP (``{s}`` subdomains become a wildcard); empty if off."""
+        if not self.map_tile_url:
+            return ""
+        scheme, _, rest = self.map_tile_url.partition("://")
+        host = rest.split("/", 1)[0].replace("{s}", "*")
+        return f"{scheme}://{host}"
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -21,9 +21,11 @@ log = logging.getLogger("kikz.worker")
 def job_handlers(settings: Settings) -> Mapping[str, Handler]:
     """The job kinds of every domain. Imported lazily so the web process starts fast."""
     from kikz.catalog.service import DISTRIBUTION_ADDED
+    from kikz.demo import sensors as demo_sensors
     from kikz.governance import scan
     from kikz.governance.quality import jobs as quality_jobs
     from kikz.governance.workflow.access import expire_job
+    from kikz.sensors import publish as sensor_publish
 
     handlers: dict[str, Handler] = {
         DISTRIBUTION_ADDED: _on_distribution_added,
@@ -31,6 +33,8 @@ def job_handlers(settings: Settings) -> Mapping[str, Handler]:
     }
     handlers.update(quality_jobs.job_handlers(settings))
     handlers["governance.expire_access"] = expire_job
+    handlers[demo_sensors.JOB_KIND] = demo_sensors.observations_job
+    handlers[sensor_publish.JOB_KIND] = sensor_publish.job_handler(settings)
     return handlers
 
 
@@ -39,6 +43,7 @@ PERIODIC_JOBS = {
     "governance.expire_access": 3600,
     "quality.check_links": 24 * 3600,
     "quality.evaluate_all": 24 * 3600,
+    "sensors.publish_aggregates": 24 * 3600,  # refreshes the open-data counts of networks that publish them
 }
 
 

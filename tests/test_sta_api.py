@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,100 +15,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kikz.sensors.models import Observation
-from kikz.tenancy import service as tenancy
-from kikz.types import ProtectionClass, Role
-from tests import factories
-
-STA = "/sta/v1.1"
-MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
-T0 = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
-
-
-@dataclass
-class World:
-    steward: dict[str, str]
-    stranger: dict[str, str]
-    public_network: str
-    secret_network: str
-
-
-def _token(session: Session, email: str, roles: dict[str, list[Role]]) -> dict[str, str]:
-    user = factories.user(session, email, roles=roles)
-    secret, _ = tenancy.create_api_token(session, user=user, name="Test")
-    return {"Authorization": f"Bearer {secret}"}
+from tests.sta_world import (
+    STA,
+    World,
+    add_observations,
+    create_thing,
+    make_world,
+    stream_id,
+    thing_body,
+)
 
 
 @pytest.fixture
 def world(session: Session) -> World:
-    public = factories.dataset(session, title="Radzählstellen Offenbach", name="radzaehlstellen")
-    secret = factories.dataset(
-        session, title="Interne Sensoren", name="interne-sensoren", protection_class=ProtectionClass.VERTRAULICH
-    )
-    world = World(
-        steward=_token(session, "steward@offenbach.de", {"offenbach": [Role.DATA_STEWARD]}),
-        stranger=_token(session, "staff@giessen.de", {"giessen": [Role.STAFF]}),
-        public_network=public.name,
-        secret_network=secret.name,
-    )
-    session.commit()
-    return world
-
-
-def thing_body(name: str = "Zählstelle Kaiserstraße", lon: float = 8.76, lat: float = 50.1) -> dict[str, Any]:
-    return {
-        "name": name,
-        "description": "Radzähler",
-        "properties": {"betreiber": "Stadt"},
-        "Locations": [
-            {
-                "name": f"Ort {name}",
-                "description": "Standort",
-                "encodingType": "application/geo+json",
-                "location": {"type": "Point", "coordinates": [lon, lat]},
-            }
-        ],
-        "Datastreams": [
-            {
-                "name": f"Radverkehr {name}",
-                "description": "Fahrräder je Stunde",
-                "observationType": MEASUREMENT,
-                "unitOfMeasurement": {"name": "Anzahl", "symbol": "1", "definition": "http://unitsofmeasure.org/1"},
-                "Sensor": {
-                    "name": "Induktionsschleife",
-                    "description": "Schleife",
-                    "encodingType": "text/plain",
-                    "metadata": "-",
-                },
-                "ObservedProperty": {"name": "Radverkehr", "definition": "urn:kikz:bike", "description": "Räder"},
-            }
-        ],
-    }
-
-
-def create_thing(client: TestClient, world: World, network: str | None = None, **kwargs: Any) -> dict[str, Any]:
-    response = client.post(
-        f"{STA}/Things",
-        params={"network": network or world.public_network},
-        json=thing_body(**kwargs),
-        headers=world.steward,
-    )
-    assert response.status_code == 201, response.text
-    assert response.headers["location"] == response.json()["@iot.selfLink"]
-    return response.json()
-
-
-def stream_id(client: TestClient, thing: dict[str, Any]) -> int:
-    streams = client.get(f"{STA}/Things({thing['@iot.id']})/Datastreams").json()["value"]
-    return int(streams[0]["@iot.id"])
-
-
-def add_observations(client: TestClient, world: World, stream: int, values: list[float]) -> list[str]:
-    rows = [[(T0 + dt.timedelta(hours=i)).isoformat(), v] for i, v in enumerate(values)]
-    body = [{"Datastream": {"@iot.id": stream}, "components": ["phenomenonTime", "result"], "dataArray": rows}]
-    response = client.post(f"{STA}/CreateObservations", json=body, headers=world.steward)
-    assert response.status_code == 201, response.text
-    result: list[str] = response.json()
-    return result
+    return make_world(session)
 
 
 def test_service_root_lists_the_eight_collections_and_conformance(client: TestClient) -> None:
@@ -231,9 +150,11 @@ def test_filter_orderby_select_expand(client: TestClient, world: World) -> None:
         params={"$expand": "Datastreams($select=name;$expand=Observations($orderby=result desc;$top=2;$count=true))"},
     ).json()
     stream = expanded["Datastreams"][0]
-    assert set(stream) == {"name", "Observations", "Observations@iot.count"}
+    assert set(stream) == {"name", "Observations", "Observations@iot.count", "Observations@iot.nextLink"}
     assert stream["Observations@iot.count"] == 4
     assert [o["result"] for o in stream["Observations"]] == [30, 12]
+    rest = client.get(stream["Observations@iot.nextLink"].removeprefix("http://testserver")).json()
+    assert [o["result"] for o in rest["value"]] == [7, 5] and "@iot.nextLink" not in rest
     slash = client.get(f"{STA}/Things({near['@iot.id']})", params={"$expand": "Datastreams/Sensor"}).json()
     assert slash["Datastreams"][0]["Sensor"]["name"] == "Induktionsschleife"
 
@@ -363,7 +284,21 @@ def test_confidential_network_is_invisible_to_anonymous_and_strangers(client: Te
         ({"$filter": "name eq"}, 400),
         ({"$filter": "nosuch eq 1"}, 400),
         ({"$filter": "name eq 1"}, 400),
-        ({"$filter": "date(name) eq 1"}, 501),
+        ({"$filter": "date(name) eq 1"}, 400),
+        ({"$filter": "st_within(geography'POINT(1 2)', geography'POLYGON((0 0, 5 0, 5 5, 0 0))')"}, 501),
+        ({"$filter": "st_intersects(Locations/location, geography'MULTIPOINT((1 2), (3 4))')"}, 501),
+        ({"$filter": "Datastreams/nosuch eq 1"}, 400),
+        ({"$filter": "Datastreams eq 1"}, 400),
+        ({"$orderby": "Datastreams/name"}, 400),
+        ({"$filter": "name eq '" + "x" * 30_000 + "'"}, 400),
+        ({"$skiptoken": "eyJrIjpbMV0sInEiOiJ4In0"}, 400),
+        ({"$top": "10000", "$expand": "Datastreams($top=10000)"}, 400),
+        ({"$filter": " add ".join(["id"] * 2_000) + " eq 1"}, 400),
+        ({"$filter": " or ".join(["id eq 1"] * 1_500) + " or name eq 'Zählstelle Kaiserstraße'"}, 200),
+        ({"$expand": "Locations($expand=Things($select=nosuch))"}, 400),
+        ({"$expand": "Datastreams($expand=Sensor($expand=Nirgends))"}, 400),
+        ({"$filter": "geo.distance(Locations/location, Locations/location) lt 1"}, 501),
+        ({"$filter": "st_relate(Locations/location, geography'POINT(1 2)', 'XYZ')"}, 400),
         ({"$filter": "(" * 10_000 + "id eq 1" + ")" * 10_000}, 400),
         ({"$filter": "not " * 5_000 + "id eq 1"}, 400),
         ({"$orderby": "name sideways"}, 400),
@@ -384,6 +319,9 @@ def test_bad_query_options_are_clean_errors(
     create_thing(client, world)
     response = client.get(f"{STA}/Things", params=query)
     assert response.status_code == status, response.text
+    if status == 200:
+        assert [t["name"] for t in response.json()["value"]] == ["Zählstelle Kaiserstraße"]
+        return
     error = response.json()["error"]
     assert error["code"] == ("not_implemented" if status == 501 else "invalid_query")
     assert error["message"]
@@ -441,6 +379,22 @@ FILTER_WORDS = st.sampled_from(
         "now()",
         "Datastream/id",
         "true",
+        "Datastream/Thing/name",
+        "Datastream/Thing/Datastreams/name",
+        "FeatureOfInterest/feature",
+        "Datastream/Thing/Locations/location",
+        "parameters/a/b",
+        "geo.distance(",
+        "st_within(",
+        "st_relate(",
+        "'T********'",
+        "geography'POLYGON((8 50, 9 50, 9 51, 8 50))'",
+        "geography'LINESTRING(8 50, 9 51)'",
+        "date(",
+        "time(",
+        "fractionalseconds(",
+        "2025-06-01",
+        "12:00:00",
     ]
 )
 

@@ -90,3 +90,16 @@ def test_frost_client_creates_and_queries(app: FastAPI, settings: Settings, sess
         things = reader.things().query().expand("Locations").list()
         assert [t.name for t in things] == ["Luftmessstation 1"]
         assert things.entities[0].locations.entities[0].name == "Messstation Marktplatz"
+        # paths across entities, spatial and date functions, ordering by a related entity's property
+        by_property = reader.things().query().filter("Datastreams/ObservedProperty/name eq 'NO2'").list()
+        assert [t.name for t in by_property] == ["Luftmessstation 1"]
+        area = "geography'POLYGON((8.7 50.0, 8.8 50.0, 8.8 50.2, 8.7 50.2, 8.7 50.0))'"
+        inside = reader.things().query().filter(f"st_within(Locations/location, {area})").list()
+        assert [t.name for t in inside] == ["Luftmessstation 1"]
+        query = (
+            reader.observations()
+            .query()
+            .filter("Datastream/Thing/name eq 'Luftmessstation 1' and hour(phenomenonTime) ge 10")
+        )
+        late = query.orderby("Datastream/Sensor/name").orderby("result", "desc").list()
+        assert [o.result for o in late] == [31.0, 30.0]

@@ -7,6 +7,7 @@ from a seeded random at load time: the same bytes on every machine, nothing bina
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import random
 from dataclasses import dataclass
@@ -29,7 +30,9 @@ from kikz.demo.accounts import (
 from kikz.demo.cities import CITIES, City
 from kikz.demo.files import Table, render
 from kikz.demo.plan import specs_for
+from kikz.demo.sensors import load_sensor_demo
 from kikz.demo.specs import DatasetSpec, FileSpec, contact_email
+from kikz.demo.traffic_model import DAYS, FIRST_DAY
 from kikz.governance.workflow.direct import publish_directly
 from kikz.settings import Settings
 from kikz.storage import FileStore
@@ -57,6 +60,11 @@ class DemoSummary:
     vertraulich: int = 0
     streng_vertraulich: int = 0
     unklassifiziert: int = 0
+    sensor_sites: int = 0
+    datastreams: int = 0
+    observations: int = 0
+    """Stored during the load; a full year is stored afterwards by ``sensor_jobs`` background jobs."""
+    sensor_jobs: int = 0
 
 
 def seed(city: City, spec: DatasetSpec, part: str = "") -> random.Random:
@@ -158,10 +166,20 @@ def _add_files(
     summary.distributions += len(spec.files) + len(spec.links)
 
 
-def load_demo(session: Session, *, store: FileStore, settings: Settings) -> DemoSummary:
+def load_demo(
+    session: Session,
+    *,
+    store: FileStore,
+    settings: Settings,
+    sensor_first: dt.date = FIRST_DAY,
+    sensor_days: int = DAYS,
+    sensor_inline: bool | None = None,
+) -> DemoSummary:
     """Load the demo cities, accounts (outside production) and datasets; does nothing if a demo city exists.
 
-    Never commits: the caller owns the transaction, so a failure leaves nothing half-loaded.
+    The counter networks get ``sensor_days`` days of 15-minute data from ``sensor_first`` (default: all of 2025,
+    stored by background jobs; see :mod:`kikz.demo.sensors`). Never commits: the caller owns the transaction,
+    so a failure leaves nothing half-loaded (jobs included).
     """
     summary = DemoSummary()
     slugs = [c.slug for c in CITIES]
@@ -172,8 +190,10 @@ def load_demo(session: Session, *, store: FileStore, settings: Settings) -> Demo
     summary.municipalities = len(municipalities)
     users = create_accounts(session, municipalities) if settings.environment != "production" else {}
     summary.users = len(users)
+    stewards: dict[str, Principal] = {}
     for city in CITIES:
         steward, owner, owner_user = _actors(session, city, users)
+        stewards[city.slug] = steward
         for spec in specs_for(city.slug):
             dataset = _create(session, city, spec, steward)
             if owner_user is not None and steward.user_id is not None:
@@ -189,6 +209,9 @@ def load_demo(session: Session, *, store: FileStore, settings: Settings) -> Demo
             summary.datasets += 1
             label = spec.protection.cls.value if spec.protection.cls else "unklassifiziert"
             setattr(summary, label, getattr(summary, label) + 1)
+    sensors = load_sensor_demo(session, stewards, first=sensor_first, days=sensor_days, inline=sensor_inline)
+    summary.sensor_sites, summary.datastreams = sensors.sites, sensors.datastreams
+    summary.observations, summary.sensor_jobs = sensors.observations, sensors.jobs
     session.flush()
     return summary
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from kikz.demo import content as o
 from kikz.demo import content_internal as i
 from kikz.demo import content_mobility as m
+from kikz.demo import sensors as sn
 from kikz.demo.cities import BY_SLUG, City
 from kikz.demo.specs import INTERNAL, OPEN_DRAFT, UNCLASSIFIED, DatasetSpec, Protection
 
@@ -23,6 +24,7 @@ PLAN: dict[str, tuple[Entry, ...]] = {
         m.bike_counts,
         m.car_parks,
         m.car_park_master,
+        sn.network_spec,
         o.trees,
         o.population,
         o.districts,
@@ -37,6 +39,7 @@ PLAN: dict[str, tuple[Entry, ...]] = {
     "giessen": (
         m.traffic_counts,
         o.air,
+        sn.network_spec,
         o.schools,
         o.daycare,
         o.elections,
@@ -51,6 +54,7 @@ PLAN: dict[str, tuple[Entry, ...]] = {
     "wetzlar": (
         m.bike_counts,
         m.stops,
+        sn.network_spec,
         o.events,
         o.population,
         o.districts,
@@ -65,6 +69,7 @@ PLAN: dict[str, tuple[Entry, ...]] = {
     "fulda": (
         m.car_parks,
         m.traffic_counts,
+        sn.network_spec,
         o.trees,
         o.ages,
         o.budget,

@@ -7,29 +7,19 @@ an invisible entity is answered 404 like a missing one.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import ColumnElement, and_
-from sqlalchemy.orm import Session
 
 from kikz.errors import InvalidInput, NotFound
-from kikz.sensors.entities import ENTITIES, EntityType
-from kikz.sensors.models import Observation
-from kikz.sensors.odata.errors import NotImplementedOption, QueryError
-from kikz.sensors.query import (
-    Options,
-    fetch_one,
-    fetch_page,
-    next_link,
-    parse_options,
-)
-from kikz.sensors.store import NewObservation, store_observations
-from kikz.sensors.write import Writer, network_by_ref
-from kikz.tenancy.permissions import PermissionDenied, Principal
+from kikz.sensors import resources
+from kikz.sensors.batch import Batch, format_multipart, parse_multipart
+from kikz.sensors.entities import ENTITIES
+from kikz.sensors.odata.errors import QueryError
+from kikz.sensors.store import NewObservation, store_counts, store_observations
+from kikz.sensors.write import Writer
+from kikz.tenancy.permissions import PermissionDenied
 from kikz.web.deps import PrincipalDep, SessionDep, SettingsDep
 
 PREFIX = "/sta/v1.1"
@@ -42,9 +32,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/batch-request/batch-request",
 ]
-_SEGMENT = re.compile(r"^([A-Za-z]+)(?:\((\d{1,9})\))?$")  # ids beyond 9 digits exist nowhere
-DATA_ARRAY_COMPONENTS = ["id", "phenomenonTime", "result", "resultTime", "resultQuality", "validTime", "parameters"]
 MAX_BATCH = 10_000
 COMPONENTS = {
     "phenomenonTime",
@@ -72,121 +61,6 @@ def _base(settings: Any) -> str:
     return str(settings.base_url).rstrip("/") + PREFIX
 
 
-@dataclass
-class Resolved:
-    entity: EntityType
-    row: Any = None  # a single entity, or None for a collection
-    condition: ColumnElement[bool] | None = None
-    path: str = ""
-    parent: Any = None  # the entity a navigation collection hangs on
-    nav: str = ""
-    property: str | None = None
-    raw_value: bool = False
-
-
-def resolve(session: Session, principal: Principal, path: str) -> Resolved:
-    segments = [s for s in path.strip("/").split("/") if s]
-    if not segments:
-        raise NotFound("Pfad fehlt. / Path missing.")
-    first = _SEGMENT.match(segments[0])
-    if not first or first.group(1) not in ENTITIES:
-        raise NotFound(f"Unbekannte Entitätsmenge {segments[0]!r}. / Unknown entity set.")
-    state = Resolved(ENTITIES[first.group(1)], path=f"/{first.group(1)}")
-    if first.group(2):
-        state.row = _one(session, principal, state.entity, state.entity.model.id == int(first.group(2)))
-        state.path = f"/{state.entity.set_name}({state.row.id})"
-    for index, segment in enumerate(segments[1:], start=1):
-        if state.property is not None:
-            if segment == "$value" and index == len(segments) - 1:
-                state.raw_value = True
-                continue
-            raise QueryError(f"Nach einer Eigenschaft ist {segment!r} nicht möglich. / Invalid path.")
-        if state.row is None:
-            raise QueryError("Navigation ist nur von einer einzelnen Entität aus möglich. / Navigate from one entity.")
-        if segment in ("$ref", "$value"):
-            raise NotImplementedOption(f"{segment} wird hier nicht unterstützt. / {segment} not supported here.")
-        match = _SEGMENT.match(segment)
-        if match and match.group(1) in state.entity.navs:
-            nav = state.entity.navs[match.group(1)]
-            target = ENTITIES[nav.target]
-            condition = nav.link(state.row.id)
-            if match.group(2):
-                condition = and_(condition, target.model.id == int(match.group(2)))
-            if nav.many and not match.group(2):
-                state = Resolved(target, None, condition, f"{state.path}/{segment}", state.row, match.group(1))
-            else:
-                row = _one(session, principal, target, condition)
-                state = Resolved(target, row, path=f"/{target.set_name}({row.id})")
-        elif segment in state.entity.properties(state.row) or segment == "id":
-            state.property = segment
-        else:
-            raise NotFound(f"Unbekanntes Pfadelement {segment!r}. / Unknown path segment.")
-    return state
-
-
-def _one(session: Session, principal: Principal, entity: EntityType, condition: ColumnElement[bool]) -> Any:
-    row = fetch_one(session, entity, principal, condition)
-    if row is None:
-        raise NotFound("Diese Entität gibt es nicht oder sie ist nicht sichtbar. / Entity not found.")
-    return row
-
-
-def render(session: Session, principal: Principal, entity: EntityType, row: Any, options: Options, base: str) -> dict:
-    self_link = f"{base}/{entity.set_name}({row.id})"
-    props = entity.properties(row)
-    chosen = set(options.select) if options.select else None
-    if chosen is not None:
-        unknown = chosen - set(props) - set(entity.navs) - {"id", "@iot.id", "@iot.selfLink", "selfLink"}
-        if unknown:
-            raise QueryError(f"Unbekannte Eigenschaft in $select: {', '.join(sorted(unknown))}.")
-    out: dict[str, Any] = {}
-    if chosen is None or chosen & {"id", "@iot.id"}:
-        out["@iot.id"] = row.id
-    if chosen is None or chosen & {"@iot.selfLink", "selfLink"}:
-        out["@iot.selfLink"] = self_link
-    for key, value in props.items():
-        if chosen is None or key in chosen:
-            out[key] = value
-    for nav in entity.navs:
-        if chosen is None or nav in chosen:
-            out[f"{nav}@iot.navigationLink"] = f"{self_link}/{nav}"
-    for name, sub in options.expand:
-        nav_def = entity.navs.get(name)
-        if nav_def is None:
-            raise QueryError(f"{entity.set_name} hat keine Navigation {name!r}. / Unknown navigation in $expand.")
-        target = ENTITIES[nav_def.target]
-        if nav_def.many:
-            page = fetch_page(session, target, principal, sub, nav_def.link(row.id))
-            out[name] = [render(session, principal, target, child, sub, base) for child in page.rows]
-            if sub.count:
-                out[f"{name}@iot.count"] = page.count
-        else:
-            child = fetch_one(session, target, principal, nav_def.link(row.id))
-            out[name] = render(session, principal, target, child, sub, base) if child is not None else None
-    return out
-
-
-def _data_array(rows: list[Observation], options: Options, base: str) -> list[dict[str, Any]]:
-    components = options.select or DATA_ARRAY_COMPONENTS
-    unknown = set(components) - set(DATA_ARRAY_COMPONENTS)
-    if unknown:
-        raise QueryError(f"Unbekannte Komponente: {', '.join(sorted(unknown))}. / Unknown component.")
-    groups: dict[int, list[list[Any]]] = {}
-    observations = ENTITIES["Observations"]
-    for row in rows:
-        props = observations.properties(row) | {"id": row.id}
-        groups.setdefault(row.datastream_id, []).append([props[c] for c in components])
-    return [
-        {
-            "Datastream@iot.navigationLink": f"{base}/Datastreams({stream_id})",
-            "components": components,
-            "dataArray@iot.count": len(values),
-            "dataArray": values,
-        }
-        for stream_id, values in groups.items()
-    ]
-
-
 @router.get("", summary="Dienstwurzel / Service root")
 def service_root(settings: SettingsDep) -> dict[str, Any]:
     base = _base(settings)
@@ -199,7 +73,7 @@ def service_root(settings: SettingsDep) -> dict[str, Any]:
 @router.post("/CreateObservations", status_code=201, summary="Beobachtungen als dataArray anlegen")
 def create_observations(
     session: SessionDep, principal: PrincipalDep, settings: SettingsDep, body: BodyDep
-) -> list[str]:
+) -> JSONResponse:
     """Bad blocks and bad rows are answered with ``error: …`` at their position; every valid row is stored, in one
     bulk write per call (with the rollups), so a batch costs about what a plain insert of its rows costs."""
     if not isinstance(body, list):
@@ -208,8 +82,9 @@ def create_observations(
     if total > MAX_BATCH:
         raise QueryError(f"Höchstens {MAX_BATCH} Beobachtungen je Aufruf. / At most {MAX_BATCH} per call.")
     writer = Writer(session, principal)
-    answer: list[str | int] = []
+    answer: list[str | tuple[int, int]] = []  # an error, or (block, row) of a stored observation
     valid: list[NewObservation] = []
+    blocks: list[list[int]] = []  # ids per fast block; the last entry: ids of the row-by-row items
     for block in body:
         if not isinstance(block, dict) or not isinstance(block.get("components"), list):
             answer.append("error: Block braucht Datastream, components und dataArray.")
@@ -227,97 +102,98 @@ def create_observations(
         except (QueryError, InvalidInput, NotFound, PermissionDenied) as exc:
             answer.extend(f"error: {exc.message}" for _ in rows or [None])
             continue
-        for values in rows:
-            try:
-                if not isinstance(values, list) or len(values) != len(components):
-                    raise InvalidInput("Anzahl der Werte passt nicht zu components. / Values do not match components.")
-                item = dict(zip(components, values, strict=True))
-                if "FeatureOfInterest/id" in item:
-                    item["FeatureOfInterest"] = {"@iot.id": item.pop("FeatureOfInterest/id")}
-                valid.append(writer.new_observation(item, stream))
-                answer.append(len(valid) - 1)
-            except (QueryError, InvalidInput, NotFound) as exc:
-                answer.append(f"error: {exc.message}")
-    stored = store_observations(session, valid)
+        columns = writer.counts_from_array(stream, components, rows)
+        if columns is not None:
+            feature = writer.feature_from_location(stream)
+            start, end, results = columns
+            ids = store_counts(
+                session,
+                datastream_id=stream.id,
+                dataset_id=stream.dataset_id,
+                start_us=start,
+                end_us=end,
+                results=results,
+                feature_of_interest_id=feature.id if feature else None,
+            )
+            answer.extend((len(blocks), i) for i in range(len(ids)))
+            blocks.append(ids)
+            continue
+        for entry in writer.observations_from_array(stream, components, rows):
+            if isinstance(entry, str):
+                answer.append(entry)
+            else:
+                valid.append(entry)
+                answer.append((-1, len(valid) - 1))
+    blocks.append([stored.id for stored in store_observations(session, valid)])  # index -1
     base = _base(settings)
-    return [entry if isinstance(entry, str) else f"{base}/Observations({stored[entry].id})" for entry in answer]
+    links = [
+        entry if isinstance(entry, str) else f"{base}/Observations({blocks[entry[0]][entry[1]]})" for entry in answer
+    ]
+    # serialised here: FastAPI's response validation would cost more than the insert for large batches
+    return JSONResponse(links, status_code=201)
+
+
+def _reply(reply: resources.Reply) -> Response:
+    """An HTTP response for a resource reply (JSON, plain text for ``$value``, or empty)."""
+    if reply.text:
+        return Response(str(reply.body), status_code=reply.status, media_type="text/plain", headers=reply.headers)
+    if reply.body is None:
+        return Response(status_code=reply.status, headers=reply.headers)
+    return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+
+
+async def batch_body(request: Request) -> tuple[bytes, str]:
+    return await request.body(), request.headers.get("content-type", "")
+
+
+@router.post("/$batch", summary="Mehrere Anfragen auf einmal / Batch requests")
+def batch(
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    sent: Annotated[tuple[bytes, str], Depends(batch_body)],
+) -> Response:
+    """OData JSON batch (``{"requests": […]}``) or OData 4.0 ``multipart/mixed``; see ``kikz.sensors.batch``."""
+    raw, content_type = sent
+
+    def observations(items: Any) -> Any:
+        return json.loads(bytes(create_observations(session, principal, settings, items).body))
+
+    runner = Batch(session, principal, _base(settings), PREFIX, {"CreateObservations": observations})
+    if content_type.lower().startswith("multipart/mixed"):
+        request = parse_multipart(raw, content_type)
+        content, media_type = format_multipart(request, runner.run(request))
+        return Response(content, media_type=media_type)
+    try:
+        body = json.loads(raw or b"null")
+    except (ValueError, RecursionError) as exc:
+        raise QueryError("Der Inhalt ist kein gültiges JSON. / The body is not valid JSON.") from exc
+    return JSONResponse(runner.run(body))
 
 
 @router.get("/{path:path}", summary="Entitäten lesen / Read entities")
 def read(request: Request, path: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> Response:
-    params = dict(request.query_params)
-    options = parse_options(params)
-    state = resolve(session, principal, path)
-    base = _base(settings)
-    if state.property is not None:
-        value = state.row.id if state.property == "id" else state.entity.properties(state.row)[state.property]
-        if state.raw_value:
-            text = value if isinstance(value, str) else json.dumps(value)
-            return Response(text, media_type="text/plain; charset=utf-8")
-        return JSONResponse({state.property: value})
-    if state.row is not None:
-        return JSONResponse(render(session, principal, state.entity, state.row, options, base))
-    page = fetch_page(session, state.entity, principal, options, state.condition)
-    out: dict[str, Any] = {}
-    if page.count is not None:
-        out["@iot.count"] = page.count
-    if options.result_format == "dataArray":
-        if state.entity.set_name != "Observations":
-            raise QueryError("$resultFormat=dataArray gibt es nur für Observations. / Observations only.")
-        out["value"] = _data_array(page.rows, options, base)
-    else:
-        out["value"] = [render(session, principal, state.entity, row, options, base) for row in page.rows]
-    if page.next_token:
-        out["@iot.nextLink"] = next_link(f"{base}/{path.strip('/')}", params, page.next_token)
-    return JSONResponse(out)
+    return _reply(resources.read(session, principal, _base(settings), path, dict(request.query_params)))
 
 
 @router.post("/{path:path}", status_code=201, summary="Entität anlegen / Create an entity")
 def create(
     request: Request, path: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep, body: BodyDep
 ) -> Response:
-    state = resolve(session, principal, path)
-    if state.row is not None or state.property is not None:
-        raise QueryError("POST geht nur an eine Sammlung. / POST only to a collection.")
-    writer = Writer(session, principal, network_by_ref(session, principal, request.query_params.get("network")))
-    links: dict[str, Any] = {}
-    dataset_id = None
-    if state.parent is not None:
-        dataset_id = state.parent.dataset_id
-        key = {"Datastreams": "thing", "Observations": "datastream", "Locations": "thing"}.get(state.entity.set_name)
-        parent_kind = type(state.parent).__name__
-        if key is None or (key == "datastream") != (parent_kind == "Datastream"):
-            raise NotImplementedOption("Anlegen über diese Navigation wird nicht unterstützt. / Not supported.")
-        if key == "thing" and parent_kind != "Thing":
-            raise NotImplementedOption("Anlegen über diese Navigation wird nicht unterstützt. / Not supported.")
-        links[key] = state.parent
-    status = 201
-    if state.entity.set_name == "Observations":
-        if not isinstance(body, dict):
-            raise InvalidInput("Ein JSON-Objekt wird erwartet. / A JSON object is expected.")
-        observation, created = writer.observation(body, dataset_id, links.get("datastream"))
-        row: Any = observation
-        status = 201 if created else 200
-    else:
-        row = writer.create(state.entity, body, dataset_id=dataset_id, **links)
-    base = _base(settings)
-    content = render(session, principal, state.entity, row, Options(), base)
-    return JSONResponse(content, status_code=status, headers={"Location": content["@iot.selfLink"]})
+    params = dict(request.query_params)
+    return _reply(resources.create(session, principal, _base(settings), path, params, body))
 
 
 @router.patch("/{path:path}", summary="Entität ändern / Update an entity")
 def patch(path: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep, body: BodyDep) -> Response:
-    state = resolve(session, principal, path)
-    if state.row is None or state.property is not None:
-        raise QueryError("PATCH geht nur an eine einzelne Entität. / PATCH only on one entity.")
-    Writer(session, principal).patch(state.entity, state.row, body)
-    return JSONResponse(render(session, principal, state.entity, state.row, Options(), _base(settings)))
+    return _reply(resources.patch(session, principal, _base(settings), path, body))
 
 
-@router.delete("/{path:path}", status_code=200, summary="Entität löschen / Delete an entity")
-def delete(path: str, session: SessionDep, principal: PrincipalDep) -> Response:
-    state = resolve(session, principal, path)
-    if state.row is None or state.property is not None:
-        raise QueryError("DELETE geht nur an eine einzelne Entität. / DELETE only on one entity.")
-    Writer(session, principal).delete(state.row)
-    return Response(status_code=200)
+@router.put("/{path:path}", summary="Verknüpfung setzen / Set a link ($ref)")
+def put(path: str, session: SessionDep, principal: PrincipalDep, body: BodyDep) -> Response:
+    return _reply(resources.put(session, principal, path, body))
+
+
+@router.delete("/{path:path}", status_code=200, summary="Entität oder Verknüpfung löschen / Delete")
+def delete(request: Request, path: str, session: SessionDep, principal: PrincipalDep) -> Response:
+    return _reply(resources.remove(session, principal, path, dict(request.query_params)))

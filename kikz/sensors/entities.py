@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-
-from sqlalchemy import ColumnElement, select
 
 from kikz.sensors.models import (
     Datastream,
@@ -21,25 +17,7 @@ from kikz.sensors.models import (
     historical_location_location,
     thing_location,
 )
-from kikz.sensors.odata.compiler import Fields
-
-ParentId = int
-
-
-@dataclass(frozen=True)
-class Nav:
-    target: str  # entity set name
-    many: bool
-    link: Callable[[ParentId], ColumnElement[bool]]  # condition on the target rows
-
-
-@dataclass(frozen=True)
-class EntityType:
-    set_name: str
-    model: type[Any]
-    fields: Fields
-    properties: Callable[[Any], dict[str, Any]]
-    navs: dict[str, Nav]
+from kikz.sensors.odata.schema import EntityType, Fields, Nav
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -104,21 +82,16 @@ def _observation(row: Observation) -> dict[str, Any]:
     }
 
 
-def _fk(model: Any, column: str) -> Callable[[ParentId], Any]:
-    """Target rows referenced by the parent's foreign key ``column`` (a to-one navigation)."""
-    return lambda pid: select(getattr(model, column)).where(model.id == pid).scalar_subquery()
-
-
-def _base_columns(model: Any, **extra: Any) -> dict[str, Any]:
-    columns = {"id": model.id}
+def _base_columns(model: Any, **extra: str) -> dict[str, str]:
+    columns = {"id": "id"}
     for name in ("name", "description"):
         if hasattr(model, name):
-            columns[name] = getattr(model, name)
+            columns[name] = name
     return columns | extra
 
 
-def _result_column(value: Any) -> Any:
-    return Observation.result_text if isinstance(value, str) else Observation.result_number
+def _result_column(alias: Any, value: Any) -> Any:
+    return alias.result_text if isinstance(value, str) else alias.result_number
 
 
 ENTITIES: dict[str, EntityType] = {}
@@ -128,22 +101,18 @@ def _register(entity: EntityType) -> None:
     ENTITIES[entity.set_name] = entity
 
 
+_PROPERTIES = {"properties": "properties"}
+
 _register(
     EntityType(
         "Things",
         Thing,
-        Fields(_base_columns(Thing)),
+        Fields(_base_columns(Thing), json=_PROPERTIES),
         _thing,
         {
-            "Locations": Nav(
-                "Locations",
-                True,
-                lambda pid: Location.id.in_(
-                    select(thing_location.c.location_id).where(thing_location.c.thing_id == pid)
-                ),
-            ),
-            "HistoricalLocations": Nav("HistoricalLocations", True, lambda pid: HistoricalLocation.thing_id == pid),
-            "Datastreams": Nav("Datastreams", True, lambda pid: Datastream.thing_id == pid),
+            "Locations": Nav("Locations", True, table=thing_location, mine="thing_id", theirs="location_id"),
+            "HistoricalLocations": Nav("HistoricalLocations", True, back="thing_id"),
+            "Datastreams": Nav("Datastreams", True, back="thing_id"),
         },
     )
 )
@@ -151,24 +120,16 @@ _register(
     EntityType(
         "Locations",
         Location,
-        Fields(
-            _base_columns(Location, encodingType=Location.encoding_type), {"location": (Location.lon, Location.lat)}
-        ),
+        Fields(_base_columns(Location, encodingType="encoding_type"), {"location": ("lon", "lat")}, json=_PROPERTIES),
         _location,
         {
-            "Things": Nav(
-                "Things",
-                True,
-                lambda pid: Thing.id.in_(select(thing_location.c.thing_id).where(thing_location.c.location_id == pid)),
-            ),
+            "Things": Nav("Things", True, table=thing_location, mine="location_id", theirs="thing_id"),
             "HistoricalLocations": Nav(
                 "HistoricalLocations",
                 True,
-                lambda pid: HistoricalLocation.id.in_(
-                    select(historical_location_location.c.historical_location_id).where(
-                        historical_location_location.c.location_id == pid
-                    )
-                ),
+                table=historical_location_location,
+                mine="location_id",
+                theirs="historical_location_id",
             ),
         },
     )
@@ -177,18 +138,16 @@ _register(
     EntityType(
         "HistoricalLocations",
         HistoricalLocation,
-        Fields({"id": HistoricalLocation.id, "time": HistoricalLocation.time}),
+        Fields({"id": "id", "time": "time", "Thing/id": "thing_id"}),
         _historical,
         {
-            "Thing": Nav("Things", False, lambda pid: Thing.id == _fk(HistoricalLocation, "thing_id")(pid)),
+            "Thing": Nav("Things", False, fk="thing_id"),
             "Locations": Nav(
                 "Locations",
                 True,
-                lambda pid: Location.id.in_(
-                    select(historical_location_location.c.location_id).where(
-                        historical_location_location.c.historical_location_id == pid
-                    )
-                ),
+                table=historical_location_location,
+                mine="historical_location_id",
+                theirs="location_id",
             ),
         },
     )
@@ -197,18 +156,18 @@ _register(
     EntityType(
         "Sensors",
         Sensor,
-        Fields(_base_columns(Sensor, encodingType=Sensor.encoding_type, metadata=Sensor.metadata_)),
+        Fields(_base_columns(Sensor, encodingType="encoding_type", metadata="metadata_"), json=_PROPERTIES),
         _sensor,
-        {"Datastreams": Nav("Datastreams", True, lambda pid: Datastream.sensor_id == pid)},
+        {"Datastreams": Nav("Datastreams", True, back="sensor_id")},
     )
 )
 _register(
     EntityType(
         "ObservedProperties",
         ObservedProperty,
-        Fields(_base_columns(ObservedProperty, definition=ObservedProperty.definition)),
+        Fields(_base_columns(ObservedProperty, definition="definition"), json=_PROPERTIES),
         _observed_property,
-        {"Datastreams": Nav("Datastreams", True, lambda pid: Datastream.observed_property_id == pid)},
+        {"Datastreams": Nav("Datastreams", True, back="observed_property_id")},
     )
 )
 _register(
@@ -218,23 +177,19 @@ _register(
         Fields(
             _base_columns(
                 Datastream,
-                observationType=Datastream.observation_type,
-                phenomenonTime=Datastream.phenomenon_time_start,
-                resultTime=Datastream.result_time_start,
-                **{"Thing/id": Datastream.thing_id, "Sensor/id": Datastream.sensor_id},
-                **{"ObservedProperty/id": Datastream.observed_property_id},
-            )
+                observationType="observation_type",
+                phenomenonTime="phenomenon_time_start",
+                resultTime="result_time_start",
+                **{"Thing/id": "thing_id", "Sensor/id": "sensor_id", "ObservedProperty/id": "observed_property_id"},
+            ),
+            json=_PROPERTIES | {"unitOfMeasurement": "unit_of_measurement"},
         ),
         _datastream,
         {
-            "Thing": Nav("Things", False, lambda pid: Thing.id == _fk(Datastream, "thing_id")(pid)),
-            "Sensor": Nav("Sensors", False, lambda pid: Sensor.id == _fk(Datastream, "sensor_id")(pid)),
-            "ObservedProperty": Nav(
-                "ObservedProperties",
-                False,
-                lambda pid: ObservedProperty.id == _fk(Datastream, "observed_property_id")(pid),
-            ),
-            "Observations": Nav("Observations", True, lambda pid: Observation.datastream_id == pid),
+            "Thing": Nav("Things", False, fk="thing_id"),
+            "Sensor": Nav("Sensors", False, fk="sensor_id"),
+            "ObservedProperty": Nav("ObservedProperties", False, fk="observed_property_id"),
+            "Observations": Nav("Observations", True, back="datastream_id"),
         },
     )
 )
@@ -243,11 +198,12 @@ _register(
         "FeaturesOfInterest",
         FeatureOfInterest,
         Fields(
-            _base_columns(FeatureOfInterest, encodingType=FeatureOfInterest.encoding_type),
-            {"feature": (FeatureOfInterest.lon, FeatureOfInterest.lat)},
+            _base_columns(FeatureOfInterest, encodingType="encoding_type"),
+            {"feature": ("lon", "lat")},
+            json=_PROPERTIES,
         ),
         _feature,
-        {"Observations": Nav("Observations", True, lambda pid: Observation.feature_of_interest_id == pid)},
+        {"Observations": Nav("Observations", True, back="feature_of_interest_id")},
     )
 )
 _register(
@@ -256,25 +212,22 @@ _register(
         Observation,
         Fields(
             {
-                "id": Observation.id,
-                "phenomenonTime": Observation.phenomenon_time,
-                "resultTime": Observation.result_time,
-                "validTime": Observation.valid_time_start,
-                "Datastream/id": Observation.datastream_id,
-                "FeatureOfInterest/id": Observation.feature_of_interest_id,
+                "id": "id",
+                "phenomenonTime": "phenomenon_time",
+                "resultTime": "result_time",
+                "validTime": "valid_time_start",
+                "Datastream/id": "datastream_id",
+                "FeatureOfInterest/id": "feature_of_interest_id",
             },
             typed={"result": _result_column},
+            json={"parameters": "parameters", "resultQuality": "result_quality", "result": "result_json"},
         ),
         _observation,
         {
-            "Datastream": Nav(
-                "Datastreams", False, lambda pid: Datastream.id == _fk(Observation, "datastream_id")(pid)
-            ),
-            "FeatureOfInterest": Nav(
-                "FeaturesOfInterest",
-                False,
-                lambda pid: FeatureOfInterest.id == _fk(Observation, "feature_of_interest_id")(pid),
-            ),
+            "Datastream": Nav("Datastreams", False, fk="datastream_id"),
+            "FeatureOfInterest": Nav("FeaturesOfInterest", False, fk="feature_of_interest_id"),
         },
     )
 )
+
+__all__ = ["ENTITIES", "EntityType", "Fields", "Nav", "interval", "iso"]

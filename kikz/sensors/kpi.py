@@ -186,8 +186,15 @@ def dtv(
     """Mean daily traffic over all valid days (all weekdays, holidays included)."""
     daily = _as_daily(series, min_completeness)
     value, days = _mean_over(daily, np.ones(len(daily.dates), dtype=bool))
+    return dtv_result(value, days, min_completeness=min_completeness, name=name)
+
+
+def dtv_result(
+    value: float | None, valid_days: int, *, min_completeness: float = MIN_COMPLETENESS, name: str = "DTV"
+) -> KpiResult:
+    """A DTV figure with its definition (for means computed elsewhere, e.g. inside the database)."""
     definition = f"{name}: Mittel der Tagessummen über alle Tage; {_completeness_text(min_completeness)}."
-    return KpiResult(name, value, "Fz/24h", days, definition)
+    return KpiResult(name, value, "Fz/24h", valid_days, definition)
 
 
 DtvwVariant = Literal["mo-fr", "mo-sa"]

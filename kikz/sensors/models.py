@@ -163,7 +163,7 @@ class Rollup(Base):
 
     __tablename__ = "sta_rollup"
     # SQLite keeps the rows in primary-key order (a year of one stream is one contiguous range scan)
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     datastream_id: Mapped[int] = mapped_column(
         ForeignKey("sta_datastream.id", ondelete="CASCADE"), primary_key=True, autoincrement=False

@@ -24,8 +24,9 @@ import logging
 import re
 import threading
 import uuid
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -58,11 +59,28 @@ def error_topic(topic: str) -> str:
     return ERROR_PREFIX + (topic if TOPIC_RE.match(topic) else "unknown")
 
 
-def broker_address(url: str) -> tuple[str, int]:
+@dataclass(frozen=True)
+class Broker:
+    host: str
+    port: int
+    tls: bool
+    username: str | None
+    password: str | None
+
+
+def broker_address(url: str) -> Broker:
+    """``mqtt://[user:password@]host[:1883]`` or ``mqtts://…[:8883]`` (TLS, server certificate verified)."""
     parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
-        raise ValueError(f"KIKZ_MQTT_URL must look like mqtt://host:1883, got {url!r}")
-    return parts.hostname, parts.port or 1883
+    if parts.scheme not in ("mqtt", "tcp", "mqtts", "ssl") or not parts.hostname:
+        raise ValueError(f"KIKZ_MQTT_URL must look like mqtt://host:1883 or mqtts://user:pass@host:8883, got {url!r}")
+    tls = parts.scheme in ("mqtts", "ssl")
+    return Broker(
+        parts.hostname,
+        parts.port or (8883 if tls else 1883),
+        tls,
+        unquote(parts.username) if parts.username else None,
+        unquote(parts.password) if parts.password else None,
+    )
 
 
 def ingest(session: Session, *, topic: str, payload: bytes) -> Observation | None:
@@ -104,8 +122,17 @@ def to_sta_json(observation: Observation, base: str) -> dict[str, Any]:
 class MqttBridge:
     """One paho client: ingests from the broker and publishes committed Observations (best effort)."""
 
-    def __init__(self, url: str, factory: sessionmaker[Session], *, base: str, group: str = "kikz") -> None:
-        self.host, self.port = broker_address(url)
+    def __init__(
+        self,
+        url: str,
+        factory: sessionmaker[Session],
+        *,
+        base: str,
+        group: str = "kikz",
+        ca_file: str = "",
+    ) -> None:
+        broker = broker_address(url)
+        self.host, self.port = broker.host, broker.port
         self.topic_filter = f"$share/{group}/{TOPIC_FILTER}"
         self.factory = factory
         self.base = base
@@ -114,6 +141,10 @@ class MqttBridge:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        if broker.username is not None:
+            self.client.username_pw_set(broker.username, broker.password)
+        if broker.tls:  # verified against the given CA file, else the system's trust store
+            self.client.tls_set(ca_certs=ca_file or None)
 
     # --- lifecycle ------------------------------------------------------------------------------------------
     def start(self, timeout: float = 5.0) -> bool:
@@ -189,11 +220,11 @@ class MqttBridge:
         session.info.pop(CREATED_KEY, None)
 
 
-def start_bridge(url: str, factory: sessionmaker[Session], *, base: str) -> MqttBridge | None:
+def start_bridge(url: str, factory: sessionmaker[Session], *, base: str, ca_file: str = "") -> MqttBridge | None:
     """The app's bridge, or None without MQTT configured."""
     if not url:
         return None
-    bridge = MqttBridge(url, factory, base=base)
+    bridge = MqttBridge(url, factory, base=base, ca_file=ca_file)
     if not bridge.start():
         log.warning("MQTT: Broker %s noch nicht erreichbar; es wird weiter versucht.", url)
     return bridge

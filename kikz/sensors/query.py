@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
+import decimal
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import Column, ColumnElement, Date, Select, Time, and_, false, func, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -24,7 +27,7 @@ from kikz.db import UTCDateTime
 from kikz.sensors.entities import ENTITIES, EntityType, iso
 from kikz.sensors.odata.compiler import Compiler
 from kikz.sensors.odata.errors import NotImplementedOption, QueryError
-from kikz.sensors.odata.parser import MAX_DEPTH, OrderItem, Property, parse_datetime, parse_filter, parse_orderby
+from kikz.sensors.odata.parser import MAX_DEPTH, OrderItem, parse_datetime, parse_filter, parse_orderby
 from kikz.tenancy.permissions import Principal, visible
 
 DEFAULT_TOP = 100
@@ -44,6 +47,7 @@ class Options:
     expand: list[tuple[str, Options]] = field(default_factory=list)
     result_format: str | None = None
     skiptoken: str | None = None
+    raw: dict[str, str] = field(default_factory=dict)  # the options as given, for nextLinks of expanded lists
 
 
 def _int(name: str, raw: str, limit: int) -> int:
@@ -59,6 +63,7 @@ def parse_options(params: Mapping[str, str], depth: int = 0) -> Options:
     for key, raw in params.items():
         if not key.startswith("$"):
             continue
+        options.raw[key] = raw
         if key in UNSUPPORTED:
             raise NotImplementedOption(f"{key} wird nicht unterstützt. / {key} is not supported.")
         if key not in KNOWN:
@@ -138,9 +143,20 @@ def dialect_name(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
+def visible_networks(principal: Principal) -> Select[Any]:
+    return select(Dataset.id).where(visible(principal, Dataset))
+
+
 def visible_select(entity: EntityType, principal: Principal) -> Select[Any]:
     model = entity.model
     return select(model).join(Dataset, model.dataset_id == Dataset.id).where(visible(principal, Dataset))
+
+
+def compiler_for(session: Session, entity: EntityType, principal: Principal) -> Compiler:
+    """A compiler whose paths into related entities only see what ``principal`` may see."""
+    # never correlated: the outer query joins ``dataset`` too, and this list must not be tied to its row
+    networks = visible_networks(principal).correlate(None).scalar_subquery()
+    return Compiler(entity, ENTITIES, dialect_name(session), restrict=lambda alias: alias.dataset_id.in_(networks))
 
 
 @dataclass
@@ -150,18 +166,36 @@ class Page:
     next_token: str | None
 
 
-def _order(entity: EntityType, compiler: Compiler, options: Options) -> tuple[list[tuple[Any, bool]], bool]:
-    """Sort keys (expression, descending) ending with the id, and whether keyset paging is possible."""
+@dataclass(frozen=True)
+class SortKey:
+    expr: Any
+    descending: bool
+    nullable: bool
+
+
+def _nullable(expr: Any) -> bool:
+    column = getattr(expr, "expression", expr)
+    return not (isinstance(column, Column) and (column.nullable is False or column.primary_key))
+
+
+def _order(entity: EntityType, compiler: Compiler, options: Options) -> list[SortKey]:
+    """Sort keys ending with the id, which makes every order total and so every page a keyset seek."""
     items: list[OrderItem] = parse_orderby(options.orderby) if options.orderby else []
-    keys: list[tuple[Any, bool]] = []
-    keyset = True
+    keys = []
     for item in items:
-        keys.append((compiler.sort_key(item.expr), item.descending))
-        if not isinstance(item.expr, Property):
-            keyset = False
-    if not any(key is entity.model.id for key, _ in keys):
-        keys.append((entity.model.id, False))
-    return keys, keyset
+        expr = compiler.sort_key(item.expr)
+        keys.append(SortKey(expr, item.descending, _nullable(expr)))
+    if not any(key.expr is entity.model.id for key in keys):
+        keys.append(SortKey(entity.model.id, False, False))
+    return keys
+
+
+def _sql_order(key: SortKey) -> Any:
+    ordered = key.expr.desc() if key.descending else key.expr.asc()
+    if not key.nullable:
+        return ordered  # no NULLS clause, so SQLite can still walk an index
+    # PostgreSQL's default on both databases: nulls after every value ascending, before them descending
+    return ordered.nulls_first() if key.descending else ordered.nulls_last()
 
 
 def _encode(payload: dict[str, Any]) -> str:
@@ -178,24 +212,61 @@ def _decode(token: str) -> dict[str, Any]:
     return data
 
 
-def _after(keys: list[tuple[Any, bool]], values: list[Any]) -> ColumnElement[bool]:
+def _fingerprint(options: Options) -> str:
+    """Ties a token to the ``$filter``/``$orderby`` it was made for."""
+    text = f"{options.filter or ''}\x00{options.orderby or ''}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _after(keys: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
     """Rows strictly after ``values`` in the order of ``keys``: (k1 > v1) or (k1 = v1 and k2 > v2) …"""
     if len(values) != len(keys):
         raise QueryError("$skiptoken passt nicht zu $orderby. / $skiptoken does not match $orderby.")
     typed = []
-    for (key, _), value in zip(keys, values, strict=True):
-        if isinstance(key.type, UTCDateTime) and isinstance(value, str):
-            value = parse_datetime(value)
+    for key, value in zip(keys, values, strict=True):
+        if isinstance(value, str) and isinstance(key.expr.type, UTCDateTime | Date | Time):
+            value = _moment(key.expr.type, value)
+        elif value is not None and not isinstance(value, str | int | float | bool):
+            raise QueryError("Ungültiges $skiptoken. / Invalid $skiptoken.")
         typed.append(value)
     branches = []
-    for index, (key, descending) in enumerate(keys):
-        equal = [k == v for (k, _), v in zip(keys[:index], typed[:index], strict=True)]
-        step = key < typed[index] if descending else key > typed[index]
+    for index, key in enumerate(keys):
+        equal = [
+            k.expr.is_(None) if v is None else k.expr == v for k, v in zip(keys[:index], typed[:index], strict=True)
+        ]
+        value = typed[index]
+        if value is None:
+            step = key.expr.is_not(None) if key.descending else false()
+        elif key.descending:
+            step = key.expr < value
+        else:
+            step = or_(key.expr > value, key.expr.is_(None)) if key.nullable else key.expr > value
         branches.append(and_(*equal, step))
+    first = keys[0]
+    if first.nullable or typed[0] is None:
+        return or_(*branches)
     # the redundant bound on the first key lets the database seek in its index instead of scanning the OR
-    first, descending = keys[0]
-    bound = first <= typed[0] if descending else first >= typed[0]
+    bound = first.expr <= typed[0] if first.descending else first.expr >= typed[0]
     return and_(bound, or_(*branches))
+
+
+def _moment(kind: Any, text: str) -> Any:
+    if isinstance(kind, UTCDateTime):
+        return parse_datetime(text)
+    try:
+        return dt.date.fromisoformat(text) if isinstance(kind, Date) else dt.time.fromisoformat(text)
+    except ValueError as exc:
+        raise QueryError("Ungültiges $skiptoken. / Invalid $skiptoken.") from exc
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "isoformat") and hasattr(value, "astimezone"):
+        return iso(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value
 
 
 def fetch_page(
@@ -205,7 +276,7 @@ def fetch_page(
     options: Options,
     condition: ColumnElement[bool] | None = None,
 ) -> Page:
-    compiler = Compiler(entity.fields, dialect_name(session))
+    compiler = compiler_for(session, entity, principal)
     stmt = visible_select(entity, principal)
     if condition is not None:
         stmt = stmt.where(condition)
@@ -222,34 +293,29 @@ def _run_page(session: Session, entity: EntityType, compiler: Compiler, options:
     count = None
     if options.count:
         count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    keys, keyset = _order(entity, compiler, options)
-    stmt = stmt.order_by(*[key.desc() if descending else key.asc() for key, descending in keys])
+    keys = _order(entity, compiler, options)
+    stmt = stmt.add_columns(*[key.expr.label(f"sort_{i}") for i, key in enumerate(keys)])
+    stmt = stmt.order_by(*[_sql_order(key) for key in keys])
     offset = options.skip
     if options.skiptoken:
         token = _decode(options.skiptoken)
-        if "o" in token and isinstance(token["o"], int) and token["o"] >= 0:
-            offset = token["o"]
-        elif isinstance(token.get("k"), list):
+        if token.get("q") != _fingerprint(options):
+            raise QueryError("$skiptoken gehört zu einer anderen Abfrage. / $skiptoken belongs to another query.")
+        if isinstance(token.get("k"), list):
             stmt = stmt.where(_after(keys, token["k"]))
             offset = 0
         else:
             raise QueryError("Ungültiges $skiptoken. / Invalid $skiptoken.")
-    rows = list(session.scalars(stmt.offset(offset).limit(options.top + 1)))
+    if options.top == 0:
+        return Page([], count, None)
+    result = session.execute(stmt.offset(offset).limit(options.top + 1)).all()
+    rows = [row[0] for row in result]
     next_token = None
     if len(rows) > options.top:
         rows = rows[: options.top]
-        last = rows[-1] if rows else None
-        values = [_key_value(last, key) for key, _ in keys] if last is not None else []
-        if keyset and last is not None and all(v is not None for v in values):
-            next_token = _encode({"k": values})
-        else:
-            next_token = _encode({"o": offset + options.top})
+        last = result[options.top - 1]
+        next_token = _encode({"k": [_plain(v) for v in last[1:]], "q": _fingerprint(options)})
     return Page(rows, count, next_token)
-
-
-def _key_value(row: Any, key: Any) -> Any:
-    value = getattr(row, key.key)
-    return iso(value) if hasattr(value, "isoformat") else value
 
 
 def fetch_one(session: Session, entity: EntityType, principal: Principal, condition: ColumnElement[bool]) -> Any:

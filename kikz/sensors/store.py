@@ -169,8 +169,9 @@ def store_observations(session: Session, items: Sequence[NewObservation]) -> lis
             rows=[driver.values(i) for i in chosen],
             result_times=[i.result_time for i in chosen if i.result_time is not None],
         )
-        for position, outcome in zip(positions, _store_stream(session, driver, batch), strict=True):
-            results[position] = outcome
+        ids, created = _store_stream(session, driver, batch)
+        for position, row_id, was_created in zip(positions, ids, created, strict=True):
+            outcome = results[position] = Stored(row_id, was_created)
             if publish and outcome.created:
                 session.info.setdefault(CREATED_KEY, []).append((outcome.id, items[position]))
     return [r for r in results if r is not None]
@@ -185,11 +186,11 @@ def store_counts(
     end_us: IntArray,
     results: Sequence[int | float],
     feature_of_interest_id: int | None = None,
-) -> list[Stored]:
+) -> list[int]:
     """The bulk path for plain numeric results (CreateObservations, importers, the demo), columnar throughout.
 
     ``start_us``/``end_us`` are UTC microseconds since the epoch (``NO_END`` for instants); values must be finite
-    numbers (the caller has checked them). Same semantics as :func:`store_observations`.
+    numbers (the caller has checked them). Same semantics as :func:`store_observations`; returns the ids.
     """
     session.flush()
     driver = _Driver(session)
@@ -221,10 +222,12 @@ def store_counts(
         )
     )
     batch = _Batch(datastream_id, dataset_id, np.asarray(start_us, np.int64), np.asarray(end_us, np.int64), rows)
-    stored = _store_stream(session, driver, batch)
+    ids, created = _store_stream(session, driver, batch)
     if session.info.get(PUBLISH_KEY):
-        for outcome, start, end, result in zip(stored, start_us.tolist(), end_us.tolist(), results, strict=True):
-            if outcome.created:
+        for row_id, was_created, start, end, result in zip(
+            ids, created, start_us.tolist(), end_us.tolist(), results, strict=True
+        ):
+            if was_created:
                 item = NewObservation(
                     datastream_id,
                     dataset_id,
@@ -233,8 +236,8 @@ def store_counts(
                     None if end == NO_END else _moment_us(end),
                     feature_of_interest_id=feature_of_interest_id,
                 )
-                session.info.setdefault(CREATED_KEY, []).append((outcome.id, item))
-    return stored
+                session.info.setdefault(CREATED_KEY, []).append((row_id, item))
+    return ids
 
 
 @dataclass
@@ -395,7 +398,7 @@ class _Driver:
         return [tuple(r) for r in self.connection.exec_driver_sql(sql, tuple(params)).fetchall()]
 
 
-def _store_stream(session: Session, driver: _Driver, batch: _Batch) -> list[Stored]:
+def _store_stream(session: Session, driver: _Driver, batch: _Batch) -> tuple[list[int], list[bool]]:
     """Write one stream's batch; the later of two items with the same phenomenon time wins."""
     count = len(batch.rows)
     # the last occurrence of every start time, in time order
@@ -453,15 +456,18 @@ def _store_stream(session: Session, driver: _Driver, batch: _Batch) -> list[Stor
         if stale is not None:
             session.expire(stale)
     # every item answers: the winner's id; earlier duplicates of a time count as replaced
-    out: list[Stored | None] = [None] * count
-    for position, row_id, was_created in zip(positions, ids.tolist(), created.tolist(), strict=True):
-        out[position] = Stored(row_id, was_created)
-    if len(positions) < count:
-        by_start = dict(zip(start_us.tolist(), ids.tolist(), strict=True))
-        for position, start in enumerate(batch.start_us.tolist()):
-            if out[position] is None:
-                out[position] = Stored(by_start[start], False)
-    return out  # type: ignore[return-value]  # every position is filled above
+    if len(positions) == count:
+        out_ids: list[int] = [0] * count
+        out_created: list[bool] = [False] * count
+        for position, row_id, was_created in zip(positions, ids.tolist(), created.tolist(), strict=True):
+            out_ids[position] = row_id
+            out_created[position] = was_created
+        return out_ids, out_created
+    by_start = dict(zip(start_us.tolist(), ids.tolist(), strict=True))
+    winner_created = dict(zip(positions, created.tolist(), strict=True))
+    out_ids = [by_start[start] for start in batch.start_us.tolist()]
+    out_created = [winner_created.get(position, False) for position in range(count)]
+    return out_ids, out_created
 
 
 def _widen_stream(session: Session, batch: _Batch, first_us: int, last_us: int) -> None:

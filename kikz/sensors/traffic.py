@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from kikz.catalog.models import Dataset
@@ -29,8 +29,9 @@ from kikz.errors import InvalidInput, NotFound
 from kikz.sensors import kpi
 from kikz.sensors.calendar import HESSE, DayType, TrafficCalendar
 from kikz.sensors.kpi import BERLIN, CountSeries, KpiResult
-from kikz.sensors.models import Datastream, Location, Observation, Thing, thing_location
-from kikz.sensors.series import combine_daily, daily, hourly, quarter_hourly
+from kikz.sensors.models import Datastream, Location, Observation, Rollup, Thing, thing_location
+from kikz.sensors.series import hourly, quarter_hourly
+from kikz.sensors.store import DAY
 from kikz.tenancy.permissions import Principal, visible
 
 TRAFFIC_KEY = "traffic"
@@ -164,24 +165,56 @@ def _period(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
 def network_dtv(
     session: Session, principal: Principal, site_list: Sequence[Site], first: dt.date, last: dt.date, mode: Mode
 ) -> dict[int, KpiResult]:
-    """DTV of ``mode`` (both directions) for every site, from the day rollups in one query."""
-    _period(first, last)
-    parts: dict[int, list[list[int]]] = {}
+    """DTV of ``mode`` (both directions) for every site, aggregated inside the database from the day rollups.
+
+    Same rules as :func:`kpi.dtv` on :func:`series.daily`: a stream's day counts if at least 90 % of it is
+    covered and is extrapolated to the day's length; a site's day counts only if every stream of its cross-section
+    counts; the DTV is the mean over those days. One query returns one row per site.
+    """
+    start, end = _period(first, last)
+    required: dict[int, int] = {}
+    wanted: list[int] = []
     for s in site_list:
         if mode == Mode.MOTOR_VEHICLE:
-            parts[s.id] = [[r.datastream_id for r in group] for group in s.motor_vehicle_streams()]
+            ids = [r.datastream_id for group in s.motor_vehicle_streams() for r in group]
         else:
-            parts[s.id] = [[r.datastream_id] for r in s.counts(mode)]
-    wanted = [i for groups in parts.values() for group in groups for i in group]
-    days = daily(session, principal, wanted, first, last) if wanted else {}
-    out: dict[int, KpiResult] = {}
-    for site_id, groups in parts.items():
-        if not groups or any(i not in days for group in groups for i in group):
-            continue
-        cross = combine_daily(days[i] for group in groups for i in group)
-        if cross is not None:
-            out[site_id] = kpi.dtv(cross, name=f"DTV {MODE_LABELS[mode]}")
-    return out
+            ids = [r.datastream_id for r in s.counts(mode)]
+        if ids:
+            required[s.id] = len(ids)
+            wanted.extend(ids)
+    if not wanted:
+        return {}
+    per_day = (
+        select(
+            Datastream.thing_id.label("thing_id"),
+            func.sum(Rollup.total * Rollup.length / Rollup.covered).label("day_total"),
+            func.count().label("parts"),
+        )
+        .join(Datastream, Datastream.id == Rollup.datastream_id)
+        .join(Dataset, Dataset.id == Rollup.dataset_id)
+        .where(
+            visible(principal, Dataset),
+            Rollup.datastream_id.in_(wanted),
+            Rollup.resolution == DAY,
+            Rollup.bucket_start >= start,
+            Rollup.bucket_start < end,
+            Rollup.covered >= kpi.MIN_COMPLETENESS * Rollup.length,
+        )
+        .group_by(Datastream.thing_id, Rollup.bucket_start)
+        .subquery()
+    )
+    needed = case(required, value=per_day.c.thing_id, else_=-1)
+    stmt = (
+        select(per_day.c.thing_id, func.avg(per_day.c.day_total), func.count())
+        .where(per_day.c.parts == needed)
+        .group_by(per_day.c.thing_id)
+    )
+    name = f"DTV {MODE_LABELS[mode]}"
+    found = {
+        int(thing_id): kpi.dtv_result(float(mean), int(days), name=name)
+        for thing_id, mean, days in session.execute(stmt)
+    }
+    return {site_id: found.get(site_id) or kpi.dtv_result(None, 0, name=name) for site_id in required}
 
 
 # --- one site: the full KPI table --------------------------------------------------------------------------------

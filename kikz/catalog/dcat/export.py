@@ -3,6 +3,10 @@
 Rows are read with plain column selects in keyset-paged chunks (no ORM objects), mapped to ``Resource``
 descriptions by ``mapping`` and printed by the streaming writers in ``rdfwriter``. Only datasets the caller
 may see are read: ``visible(principal, Dataset)`` sits in the SQL.
+
+APIs that serve datasets (``dcat:DataService``) are described by the domains that run them; ``_data_services``
+is the one place that asks them, imported lazily like the job handlers in ``kikz.worker``, so the catalogue
+itself does not depend on those domains.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from kikz.catalog.dcat.mapping import (
     City,
+    DataServiceInfo,
     DbRow,
     ExportContext,
     LicenceInfo,
@@ -130,13 +135,23 @@ def _distributions(session: Session, ids: list[int]) -> dict[int, list[DbRow]]:
     return out
 
 
+def _data_services(session: Session, ids: list[int], base_url: str) -> dict[int, list[DataServiceInfo]]:
+    """The APIs serving each of the (visible) datasets ``ids``: the SensorThings API of sensor networks."""
+    from kikz.sensors.network import data_services
+
+    return data_services(session, ids, base_url)
+
+
 def _chunk_resources(session: Session, rows: Sequence[DbRow], ctx: ExportContext, catalog: IRI) -> list[Resource]:
-    dists = _distributions(session, [r.id for r in rows])
+    ids = [r.id for r in rows]
+    dists = _distributions(session, ids)
+    services = _data_services(session, ids, ctx.base_url)
     out: list[Resource] = []
     links: list[tuple[str, Object]] = []
     for row in rows:
-        described = dataset_resources(row, dists.get(row.id, ()), ctx)
+        described = dataset_resources(row, dists.get(row.id, ()), ctx, services.get(row.id, ()))
         links.append(("dcat:dataset", described[0].subject))
+        links.extend(("dcat:service", r.subject) for r in described if "dcat:DataService" in r.types)
         out.extend(described)
     if links:
         out.append(Resource(catalog, [], links))

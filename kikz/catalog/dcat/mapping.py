@@ -56,6 +56,24 @@ class LicenceInfo:
     attribution_required: bool
 
 
+@dataclass(frozen=True, slots=True)
+class DataServiceInfo:
+    """An API through which a dataset's data can be queried (``dcat:DataService``), described by the domain that
+    runs it (the SensorThings API of a sensor network: ``kikz.sensors.network``)."""
+
+    key: str
+    """IRI fragment, unique within the dataset (the service is ``{dataset}#{key}``)."""
+    title: str
+    description: str
+    endpoint_url: str
+    endpoint_description: str
+    conforms_to: str
+    conforms_to_label: str
+    documentation: str = ""
+    fmt: str = "JSON"
+    keywords: tuple[str, ...] = ()
+
+
 @dataclass
 class ExportContext:
     base_url: str
@@ -214,8 +232,53 @@ def distribution_resource(
     return Resource(IRI(f"{dataset_iri}#distribution-{quote(d.identifier, safe='')}"), ["dcat:Distribution"], props)
 
 
-def dataset_resources(row: DbRow, dists: Sequence[DbRow], ctx: ExportContext) -> list[Resource]:
-    """The dataset and its distributions as DCAT-AP.de 3.0 resources."""
+def _service_resources(
+    service: DataServiceInfo, row: DbRow, city: City, ctx: ExportContext, dataset_iri: IRI, lang: str
+) -> tuple[Resource, Resource]:
+    """The ``dcat:DataService`` serving the dataset and the distribution that reaches it (``dcat:accessService``)."""
+    subject = IRI(f"{dataset_iri}#{quote(service.key, safe='')}")
+    endpoint = IRI(service.endpoint_url)
+    code = terms.access_right(row.access_rights, row.protection_class)
+    rights = ctx.term(terms.access_right_iri(code), ["dct:RightsStatement", "skos:Concept"], ACCESS_RIGHTS[code])
+    licence = [p for p in ctx.licence_props(row.license_id, _attribution(row, city), lang) if p[0] == "dct:license"]
+    props: list[tuple[str, Object]] = [
+        ("dct:title", text(service.title, lang)),
+        ("dct:description", text(service.description, lang)),
+        ("dcat:endpointURL", endpoint),
+        ("dcat:endpointDescription", IRI(service.endpoint_description)),
+        ("dct:conformsTo", ctx.term(service.conforms_to, ["dct:Standard"], service.conforms_to_label, "en")),
+        ("dcat:servesDataset", dataset_iri),
+        ("dct:publisher", _publisher(row, city, ctx)),
+        ("dct:accessRights", rights),
+        *licence,
+        ("dcatap:availability", ctx.availability),
+    ]
+    props.extend(("dcat:keyword", text(kw, lang)) for kw in service.keywords)
+    contact = _contact_point(row, city, ctx)
+    if contact:
+        props.append(("dcat:contactPoint", contact))
+    if service.documentation:
+        props.append(("foaf:page", ctx.term(service.documentation, ["foaf:Document"])))
+    api: list[tuple[str, Object]] = [
+        ("dct:title", text(service.title, lang)),
+        ("dct:description", text(service.description, lang)),
+        ("dcat:accessURL", endpoint),
+        ("dcat:accessService", subject),
+    ]
+    if service.fmt in FILE_TYPES:
+        fmt = ctx.term(terms.file_type_iri(service.fmt), ["dct:MediaTypeOrExtent", "skos:Concept"], service.fmt, "en")
+        api.append(("dct:format", fmt))
+        api.append(("dcat:mediaType", ctx.term(terms.media_type_iri(FILE_TYPES[service.fmt][0]), ["dct:MediaType"])))
+    api.extend(ctx.licence_props(row.license_id, _attribution(row, city), lang))
+    api.append(("dcatap:availability", ctx.availability))
+    distribution = Resource(IRI(f"{subject}-zugang"), ["dcat:Distribution"], api)
+    return Resource(subject, ["dcat:DataService"], props), distribution
+
+
+def dataset_resources(
+    row: DbRow, dists: Sequence[DbRow], ctx: ExportContext, services: Sequence[DataServiceInfo] = ()
+) -> list[Resource]:
+    """The dataset, its distributions and the APIs serving it as DCAT-AP.de 3.0 resources."""
     city = ctx.cities[row.municipality_id]
     lang = (row.language or "").lower()
     if not LANGUAGE_TAG.fullmatch(lang):
@@ -285,6 +348,10 @@ def dataset_resources(row: DbRow, dists: Sequence[DbRow], ctx: ExportContext) ->
         dist = distribution_resource(d, row, city, ctx, subject, lang)
         props.append(("dcat:distribution", dist.subject))
         out.append(dist)
+    for service in services:
+        data_service, access = _service_resources(service, row, city, ctx, subject, lang)
+        props.append(("dcat:distribution", access.subject))
+        out.extend((access, data_service))
     return out
 
 

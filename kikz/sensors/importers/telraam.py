@@ -118,7 +118,7 @@ def _row(
     prefix = f"telraam:{segment}"
     present = [m + s for m in MODES for s in SIDES if m + s in row]
     if uptime is None or uptime < MIN_UPTIME:
-        for name in [*present, "v85"]:
+        for name in [*present, *(["v85"] if "v85" in row else [])]:
             result.gaps.append(Gap(f"{prefix}:{name}", start, end, "low_uptime"))
         return minutes
     records = []

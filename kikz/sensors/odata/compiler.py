@@ -1,17 +1,24 @@
 """Compile a ``$filter``/``$orderby`` AST to SQLAlchemy expressions: every value is a bound parameter.
 
-Geometry: ``geo.distance`` is the planar distance in degrees between point columns (``lon``/``lat``) and the given
-point (what OData/STA servers without a projection answer, and exact enough to rank nearby stations);
-``st_within`` tests a point against a polygon by ray casting written as SQL arithmetic, so it runs on SQLite and
-PostgreSQL without a spatial extension.
+Paths may cross entities (``Datastream/Thing/name``, ``Datastreams/ObservedProperty/name``,
+``Locations/location``) and enter JSON (``properties/owner/city``):
+
+* a to-one step becomes a correlated scalar subquery, so it works in ``$orderby`` and inside any expression;
+* a to-many step means "any related entity": the smallest condition around it (a comparison or a boolean
+  function) becomes ``EXISTS (…)`` over the related rows. Two conditions on the same to-many path are two
+  independent EXISTS: ``Datastreams/name eq 'a' and Datastreams/name eq 'b'`` asks for a Thing with a
+  Datastream named a and one named b.
+
+Related rows count only if the caller may see them (``restrict``), so a filter never reveals hidden entities.
+Spatial functions are in ``geometry``, the other built-in functions in ``functions``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -23,275 +30,391 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    extract,
+    exists,
     false,
     func,
     literal,
+    literal_column,
     not_,
     or_,
+    select,
     true,
 )
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import Grouping
 
-from kikz.db import UTCDateTime, utcnow
+from kikz.db import UTCDateTime
+from kikz.sensors.odata import geometry
 from kikz.sensors.odata.errors import NotImplementedOption, QueryError
+from kikz.sensors.odata.functions import FUNCTIONS, check_kinds, literal_value
 from kikz.sensors.odata.parser import Binary, Call, Geography, Literal, Node, Property, Unary
+from kikz.sensors.odata.schema import EntityType
+from kikz.sensors.odata.values import KINDS_OF_JSON, SqlExpr, Value, boolean, number
 
-SqlExpr = ColumnElement[Any]
+Restrict = Callable[[Any], ColumnElement[bool]]
+_COMPARE = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+}
+COMPARISONS = tuple(_COMPARE)
+MAX_SUBQUERIES = 32
 
 
 @dataclass(frozen=True)
-class Fields:
-    """What ``$filter``/``$orderby`` may name on one entity type."""
+class Scope:
+    entity: EntityType
+    alias: Any  # the model itself at the top, an alias of it inside subqueries
 
-    # mapped attributes (``Model.column``), typed loosely because ORM attributes and columns both work
-    columns: Mapping[str, Any]
-    points: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
-    # a property whose column depends on the compared value's type (Observation/result)
-    typed: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+
+class _NeedsAny(Exception):
+    """A path went through a to-many navigation that no enclosing EXISTS binds yet."""
+
+    def __init__(self, prefix: tuple[str, ...]) -> None:
+        super().__init__("/".join(prefix))
+        self.prefix = prefix
 
 
 @dataclass
-class _Value:
-    expr: SqlExpr
-    kind: str  # number string datetime bool null any
+class _Point:
+    lon: SqlExpr
+    lat: SqlExpr
 
 
-def _is_datetime(column: SqlExpr) -> bool:
-    return isinstance(column.type, UTCDateTime)
+def _chain(node: Node, op: str) -> list[Node]:
+    """The operands of a run of one operator, left to right, gathered without recursion."""
+    terms: list[Node] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Binary) and item.op == op:
+            stack += [item.right, item.left]
+        else:
+            terms.append(item)
+    return terms
+
+
+def _balanced(join: Callable[..., ColumnElement[bool]], terms: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """``a OR b OR …`` in bracketed groups of 50: SQLite parses a flat list as a tree as deep as it is long and
+    refuses more than 1,000 levels."""
+    while len(terms) > 50:
+        terms = [Grouping(join(*terms[i : i + 50])) for i in range(0, len(terms), 50)]
+    return join(*terms)
+
+
+def _kind_of(column: Any) -> Value:
+    if isinstance(column.type, UTCDateTime):
+        return Value(column, "datetime")
+    if isinstance(column.type, Integer):
+        return number(column, integral=True)
+    if isinstance(column.type, Float | Numeric):
+        return number(column)
+    if isinstance(column.type, String):
+        return Value(column, "string")
+    return Value(column, "any")
 
 
 class Compiler:
-    def __init__(self, fields: Fields, dialect: str) -> None:
-        self.fields = fields
+    def __init__(
+        self, entity: EntityType, entities: Mapping[str, EntityType], dialect: str, *, restrict: Restrict
+    ) -> None:
+        self.entity = entity
+        self.entities = entities
         self.dialect = dialect
+        self.restrict = restrict
+        self.bindings: dict[tuple[str, ...], Scope] = {(): Scope(entity, entity.model)}
+        self.subqueries = 0
 
     # --- entry points -------------------------------------------------------------------------------------
     def condition(self, node: Node) -> ColumnElement[bool]:
-        value = self.value(node)
+        try:
+            value = self.value(node)
+        except _NeedsAny as need:
+            raise QueryError(
+                f"{'/'.join(need.prefix)} führt zu mehreren Entitäten; vergleichen Sie einen ihrer Werte. "
+                "/ A to-many path needs a comparison."
+            ) from None
         if value.kind not in ("bool", "any"):
             raise QueryError("$filter muss eine Bedingung sein (wahr/falsch). / $filter must be a boolean.")
         return value.expr
 
     def sort_key(self, node: Node) -> SqlExpr:
-        return self.value(node).expr
+        try:
+            value = self.value(node)
+        except _NeedsAny as need:
+            raise QueryError(
+                f"Nach {'/'.join(need.prefix)} (mehrere Entitäten) lässt sich nicht sortieren. "
+                "/ Cannot order by a to-many path."
+            ) from None
+        if value.kind == "json":
+            return value.variants.get("number", value.expr)
+        return value.expr
 
     # --- values -------------------------------------------------------------------------------------------
-    def value(self, node: Node, hint: Any = None) -> _Value:
+    def value(self, node: Node, hint: Any = None) -> Value:
         if isinstance(node, Literal):
             return self.literal(node.value)
         if isinstance(node, Property):
-            return self.property(node, hint)
+            resolved = self.resolve(node.path, hint)
+            if isinstance(resolved, _Point):
+                raise QueryError(f"{'/'.join(node.path)!r} ist eine Geometrie; nutzen Sie geo.distance oder st_*.")
+            return resolved
         if isinstance(node, Geography):
-            raise QueryError("Eine Geometrie ist nur als Argument von geo.distance/st_within erlaubt.")
+            raise QueryError("Eine Geometrie ist nur als Argument der geo.*/st_*-Funktionen erlaubt.")
         if isinstance(node, Unary):
             if node.op == "not":
-                inner = self.value(node.operand)
-                self._want(inner, "bool", "not")
-                return _Value(not_(inner.expr), "bool")
-            inner = self.value(node.operand)
-            self._want(inner, "number", "-")
-            return _Value(-inner.expr, "number")
+                inner = self.value(node.operand).as_kind("bool", "not")
+                return boolean(not_(inner.expr))
+            inner = self.value(node.operand).as_kind("number", "-")
+            return number(-inner.expr, inner.integral)
         if isinstance(node, Binary):
+            if node.op in COMPARISONS:
+                return self.atom(lambda: self.compare(node))
             return self.binary(node)
         return self.call(node)
 
-    def literal(self, value: Any) -> _Value:
+    def literal(self, value: Any) -> Value:
         if value is None:
-            return _Value(literal(None), "null")
+            return Value(literal(None), "null")
         if isinstance(value, bool):
-            return _Value(true() if value else false(), "bool")
-        if isinstance(value, int | float):
-            return _Value(literal(value, Float if isinstance(value, float) else Integer), "number")
-        if isinstance(value, dt.datetime):
-            return _Value(literal(value, UTCDateTime()), "datetime")
-        return _Value(literal(str(value), String), "string")
+            return boolean(true() if value else false())
+        if isinstance(value, int):
+            return number(literal(value, Integer), integral=True)
+        if isinstance(value, float):
+            return number(literal(value, Float))
+        if isinstance(value, dt.date | dt.time):
+            return literal_value(value, self.dialect)
+        return Value(literal(str(value), String), "string")
 
-    def property(self, node: Property, hint: Any = None) -> _Value:
-        name = "/".join(node.path)
-        if name in ("id", "@iot.id"):
+    # --- paths --------------------------------------------------------------------------------------------
+    def resolve(self, path: tuple[str, ...], hint: Any = None) -> Value | _Point:
+        if path in (("@iot.id",),):
+            path = ("id",)
+        bound = max((p for p in self.bindings if path[: len(p)] == p and len(p) < len(path)), key=len)
+        return self._walk(self.bindings[bound], bound, path[len(bound) :], hint)
+
+    def _walk(self, scope: Scope, done: tuple[str, ...], rest: tuple[str, ...], hint: Any) -> Value | _Point:
+        fields, alias = scope.entity.fields, scope.alias
+        name = "/".join(rest)
+        if name in ("@iot.id",):
             name = "id"
-        if name in self.fields.typed:
-            column = self.fields.typed[name](hint)
-        elif name in self.fields.columns:
-            column = self.fields.columns[name]
-        elif len(node.path) > 1:
-            raise NotImplementedOption(f"Pfad {name!r} in Ausdrücken wird nicht unterstützt. / Path not supported.")
-        elif name in self.fields.points:
-            raise QueryError(f"{name!r} ist eine Geometrie; nutzen Sie geo.distance oder st_within.")
-        else:
-            raise QueryError(f"Unbekannte Eigenschaft {name!r}. / Unknown property.")
-        if _is_datetime(column):
-            return _Value(column, "datetime")
-        if isinstance(column.type, Integer | Float):
-            return _Value(column, "number")
-        if isinstance(column.type, String):
-            return _Value(column, "string")
-        return _Value(column, "any")
+        if name in fields.typed:
+            return _kind_of(fields.typed[name](alias, hint))
+        if name in fields.columns:
+            return _kind_of(getattr(alias, fields.columns[name]))
+        if name in fields.points:
+            lon, lat = fields.points[name]
+            return _Point(getattr(alias, lon), getattr(alias, lat))
+        head = rest[0]
+        if head in fields.json and len(rest) > 1:
+            return self._json(getattr(alias, fields.json[head]), rest[1:])
+        nav = scope.entity.navs.get(head)
+        if nav is None or len(rest) == 1:
+            where = f" (über {'/'.join(done)})" if done else ""
+            if nav is not None:
+                raise QueryError(f"{head!r} ist eine Navigation, keine Eigenschaft{where}. / Not a property.")
+            raise QueryError(f"Unbekannte Eigenschaft {'/'.join((*done, *rest))!r}{where}. / Unknown property.")
+        if nav.many:
+            raise _NeedsAny((*done, head))
+        target = self.entities[nav.target]
+        inner_alias = aliased(target.model)
+        self._count_subquery()
+        inner = self._walk(Scope(target, inner_alias), (*done, head), rest[1:], hint)
+        conditions = [nav.join(inner_alias, alias), self.restrict(inner_alias)]
+        outer = [*self._ancestors(), alias]
 
-    def binary(self, node: Binary) -> _Value:
+        def scalar(expr: SqlExpr) -> SqlExpr:
+            return select(expr).where(*conditions).correlate(*outer).scalar_subquery()
+
+        if isinstance(inner, _Point):
+            return _Point(scalar(inner.lon), scalar(inner.lat))
+        return Value(scalar(inner.expr), inner.kind, inner.integral, {k: scalar(v) for k, v in inner.variants.items()})
+
+    def _json(self, column: Any, keys: tuple[str, ...]) -> Value:
+        if self.dialect == "postgresql":
+            node = column[keys]
+            text = node.as_string()
+            typeof = func.json_typeof(node)
+            variants: dict[str, SqlExpr] = {
+                "number": case((typeof == "number", cast(text, Float))),
+                "string": case((typeof == "string", text)),
+                "bool": case((typeof == "boolean", text == "true")),
+            }
+        else:
+            path = "$" + "".join('."' + key + '"' for key in keys)
+            text = func.json_extract(column, path)
+            typeof = func.json_type(column, path)
+            variants = {
+                "number": case((typeof.in_(["integer", "real"]), text)),
+                "string": case((typeof == "text", text)),
+                "bool": case((typeof.in_(["true", "false"]), typeof == "true")),
+            }
+        assert set(variants) == set(KINDS_OF_JSON)
+        return Value(text, "json", variants=variants)
+
+    def _count_subquery(self) -> None:
+        self.subqueries += 1
+        if self.subqueries > MAX_SUBQUERIES:
+            raise QueryError("Zu viele Pfade über Navigationen. / Too many navigation paths.")
+
+    # --- to-many: any related entity ----------------------------------------------------------------------
+    def atom(self, build: Callable[[], Value]) -> Value:
+        """A condition; if it names a to-many path, it holds when it holds for any visible related entity."""
+        try:
+            return build()
+        except _NeedsAny as need:
+            outer = self._ancestors()
+            created, conditions = self._bind(need.prefix)
+            try:
+                inner = self.atom(build)
+            finally:
+                for prefix in created:
+                    del self.bindings[prefix]
+            return boolean(exists(select(literal_column("1")).where(*conditions, inner.expr).correlate(*outer)))
+
+    def _ancestors(self) -> list[Any]:
+        """The tables of every enclosing query: a subquery names them explicitly, as SQLAlchemy correlates
+        implicitly only with the query right around it."""
+        return [scope.alias for scope in self.bindings.values()]
+
+    def _bind(self, prefix: tuple[str, ...]) -> tuple[list[tuple[str, ...]], list[ColumnElement[bool]]]:
+        bound = max((p for p in self.bindings if prefix[: len(p)] == p and len(p) < len(prefix)), key=len)
+        scope = self.bindings[bound]
+        created: list[tuple[str, ...]] = []
+        conditions: list[ColumnElement[bool]] = []
+        for depth in range(len(bound), len(prefix)):
+            nav = scope.entity.navs[prefix[depth]]
+            target = self.entities[nav.target]
+            alias = aliased(target.model)
+            self._count_subquery()
+            conditions += [nav.join(alias, scope.alias), self.restrict(alias)]
+            scope = Scope(target, alias)
+            self.bindings[prefix[: depth + 1]] = scope
+            created.append(prefix[: depth + 1])
+        return created, conditions
+
+    # --- operators ----------------------------------------------------------------------------------------
+    def binary(self, node: Binary) -> Value:
         if node.op in ("and", "or"):
-            left, right = self.value(node.left), self.value(node.right)
-            self._want(left, "bool", node.op)
-            self._want(right, "bool", node.op)
-            return _Value((and_ if node.op == "and" else or_)(left.expr, right.expr), "bool")
-        hint = node.right.value if isinstance(node.right, Literal) else None
-        left = self.value(node.left, hint)
+            # a long chain ``a or b or c …`` is one flat list, not a nesting as deep as the chain is long
+            terms = [self.value(term).as_kind("bool", node.op).expr for term in _chain(node, node.op)]
+            return boolean(_balanced(and_ if node.op == "and" else or_, terms))
+        left = self.value(node.left).as_kind("number", node.op)
+        right = self.value(node.right).as_kind("number", node.op)
+        integral = left.integral and right.integral
+        if node.op == "div":
+            if integral:
+                # both databases truncate integer division toward zero, as OData's div on integers does
+                # raw ``/``: SQLAlchemy's ``//`` wraps it in FLOOR, a Python function on SQLite that fails on NULL
+                divided = left.expr.op("/", return_type=Integer)(func.nullif(right.expr, 0))
+                return number(divided, integral=True)
+            return number(cast(left.expr, Float) / func.nullif(right.expr, 0))
+        if node.op == "mod":
+            if integral:
+                return number(left.expr % func.nullif(right.expr, 0), integral=True)
+            # PostgreSQL has no ``double % double``; numeric works for every number on both databases
+            return number(cast(func.mod(cast(left.expr, Numeric), func.nullif(cast(right.expr, Numeric), 0)), Float))
+        ops = {"add": left.expr + right.expr, "sub": left.expr - right.expr, "mul": left.expr * right.expr}
+        return number(ops[node.op], integral)
+
+    def compare(self, node: Binary) -> Value:
+        left = self.value(node.left, node.right.value if isinstance(node.right, Literal) else None)
         right = self.value(node.right, node.left.value if isinstance(node.left, Literal) else None)
-        if node.op in ("add", "sub", "mul", "div", "mod"):
-            self._want(left, "number", node.op)
-            self._want(right, "number", node.op)
-            if node.op == "div":
-                return _Value(cast(left.expr, Float) / func.nullif(right.expr, 0), "number")
-            if node.op == "mod":
-                # PostgreSQL has no ``double % integer``; numeric works for every number on both databases
-                return _Value(func.mod(cast(left.expr, Numeric), cast(right.expr, Numeric)), "number")
-            ops = {"add": left.expr + right.expr, "sub": left.expr - right.expr, "mul": left.expr * right.expr}
-            return _Value(ops[node.op], "number")
         if "null" in (left.kind, right.kind):
             other = right if left.kind == "null" else left
             if node.op == "eq":
-                return _Value(other.expr.is_(None), "bool")
+                return boolean(other.expr.is_(None))
             if node.op == "ne":
-                return _Value(other.expr.is_not(None), "bool")
+                return boolean(other.expr.is_not(None))
             raise QueryError("null lässt sich nur mit eq/ne vergleichen. / null only with eq/ne.")
-        known = {left.kind, right.kind} - {"any"}
-        if len(known) > 1:
-            raise QueryError(f"Unvergleichbare Typen bei {node.op!r}: {' / '.join(sorted(known))}.")
-        ops = {
-            "eq": left.expr == right.expr,
-            "ne": left.expr != right.expr,
-            "gt": left.expr > right.expr,
-            "ge": left.expr >= right.expr,
-            "lt": left.expr < right.expr,
-            "le": left.expr <= right.expr,
-        }
-        return _Value(ops[node.op], "bool")
+        left, right = self._align(left, right, node)
+        if "bool" in (left.kind, right.kind) and node.op not in ("eq", "ne"):
+            raise QueryError("Wahrheitswerte lassen sich nur mit eq/ne vergleichen. / Booleans only with eq/ne.")
+        return boolean(_COMPARE[node.op](left.expr, right.expr))
 
-    @staticmethod
-    def _want(value: _Value, kind: str, where: str) -> None:
-        if value.kind not in (kind, "any"):
-            raise QueryError(f"{where!r} erwartet {kind}, nicht {value.kind}. / Type mismatch.")
+    def _align(self, left: Value, right: Value, node: Binary) -> tuple[Value, Value]:
+        if left.kind == "json" and right.kind == "json":
+            return left.as_kind("string", node.op), right.as_kind("string", node.op)
+        if left.kind == "json":
+            return left.as_kind(right.kind, node.op), right
+        if right.kind == "json":
+            return left, right.as_kind(left.kind, node.op)
+        kinds = {left.kind, right.kind} - {"any"}
+        if kinds == {"datetime", "date"}:
+            # a date literal against a timestamp means midnight UTC of that day
+            left, right = (self._midnight(v, node) if v.kind == "date" else v for v in (left, right))
+        elif len(kinds) > 1:
+            raise QueryError(f"Unvergleichbare Typen bei {node.op!r}: {' / '.join(sorted(kinds))}.")
+        return left, right
+
+    def _midnight(self, value: Value, node: Binary) -> Value:
+        for side in (node.left, node.right):
+            if isinstance(side, Literal) and type(side.value) is dt.date:
+                moment = dt.datetime.combine(side.value, dt.time(), tzinfo=dt.UTC)
+                return Value(literal(moment, UTCDateTime()), "datetime")
+        raise QueryError("Datum und Zeitpunkt sind nicht vergleichbar; nutzen Sie date(…). / Use date().")
 
     # --- functions ----------------------------------------------------------------------------------------
-    def call(self, node: Call) -> _Value:
+    def call(self, node: Call) -> Value:
         name, args = node.name, node.args
-        if name in ("geo.distance", "st_within", "geo.intersects", "st_intersects"):
-            return self.geo(name, args)
-        handler = _FUNCTIONS.get(name)
-        if handler is None:
-            if name in _UNSUPPORTED:
-                raise NotImplementedOption(f"Funktion {name!r} wird nicht unterstützt. / Function not supported.")
+        if name in geometry.RELATIONS:
+            return self.atom(lambda: self.spatial(name, args))
+        if name in ("geo.distance", "geo.length"):
+            return self.spatial(name, args)
+        function = FUNCTIONS.get(name)
+        if function is None:
             raise QueryError(f"Unbekannte Funktion {name!r}. / Unknown function.")
-        arity, kinds, build = handler
-        if len(args) not in arity:
-            raise QueryError(f"{name}() erwartet {' oder '.join(map(str, arity))} Argumente. / Wrong argument count.")
-        values = [self.value(arg) for arg in args]
-        for value, kind in zip(values, kinds, strict=False):
-            self._want(value, kind, name)
-        return build(self, [v.expr for v in values])
+        if len(args) not in function.arity:
+            arity = " oder ".join(map(str, function.arity))
+            raise QueryError(f"{name}() erwartet {arity} Argumente. / Wrong argument count.")
 
-    def geo(self, name: str, args: tuple[Node, ...]) -> _Value:
-        if len(args) != 2:
-            raise QueryError(f"{name}() erwartet 2 Argumente. / Expects 2 arguments.")
-        prop, shape = args
-        if isinstance(prop, Geography):
-            prop, shape = shape, prop
-        if not isinstance(prop, Property) or not isinstance(shape, Geography):
-            raise QueryError(f"{name}() erwartet eine Geometrie-Eigenschaft und geography'…'.")
-        point = self.fields.points.get("/".join(prop.path))
-        if point is None:
-            raise QueryError(f"{'/'.join(prop.path)!r} ist keine Geometrie-Eigenschaft. / Not a geometry.")
-        lon, lat = point
+        def build() -> Value:
+            values = check_kinds(name, [self.value(arg) for arg in args], function.kinds)
+            return function.build(self.dialect, values)
+
+        if name in ("substringof", "contains", "startswith", "endswith"):
+            return self.atom(build)
+        return build()
+
+    def spatial(self, name: str, args: tuple[Node, ...]) -> Value:
+        if name == "geo.length":
+            if len(args) != 1:
+                raise QueryError("geo.length() erwartet 1 Argument. / Expects 1 argument.")
+            if isinstance(args[0], Geography):
+                return geometry.length(args[0], None)
+            return geometry.length(None, self._point_shape(args[0], name))
+        wanted = 3 if name == "st_relate" else 2
+        if len(args) != wanted:
+            raise QueryError(f"{name}() erwartet {wanted} Argumente. / Expects {wanted} arguments.")
+        first, second = args[0], args[1]
+        if isinstance(first, Geography) and isinstance(second, Geography):
+            raise geometry.unsupported(name)
+        point_first = not isinstance(first, Geography)
+        prop, shape = (first, second) if point_first else (second, first)
+        if not isinstance(shape, Geography):
+            if isinstance(shape, Property):
+                raise geometry.unsupported(name)
+            raise QueryError(f"{name}() erwartet eine Geometrie-Konstante geography'…'. / Expects a geometry.")
+        point = self._point_shape(prop, name)
         if name == "geo.distance":
-            if shape.kind != "POINT":
-                raise NotImplementedOption("geo.distance nur zu einem Punkt. / Only to a POINT.")
-            x, y = shape.coords[0]
-            dx, dy = lon - literal(x, Float), lat - literal(y, Float)
-            return _Value(func.sqrt(dx * dx + dy * dy), "number")
-        if name != "st_within" or shape.kind != "POLYGON":
-            raise NotImplementedOption(f"{name} mit {shape.kind} wird nicht unterstützt. / Not supported.")
-        ring = list(shape.coords)
-        if ring[0] != ring[-1]:
-            ring.append(ring[0])
-        crossings = []
-        for (xi, yi), (xj, yj) in itertools.pairwise(ring):
-            if yi == yj:
-                continue  # a horizontal edge never crosses the horizontal ray
-            straddles = (lat > literal(yi, Float)) != (lat > literal(yj, Float))
-            x_cross = literal(xi, Float) + (lat - literal(yi, Float)) * literal((xj - xi) / (yj - yi), Float)
-            crossings.append(case((and_(straddles, lon < x_cross), 1), else_=0))
-        if not crossings:
-            return _Value(false(), "bool")
-        total: SqlExpr = crossings[0]
-        for term in crossings[1:]:
-            total = total + term
-        return _Value(and_(lon.is_not(None), total % 2 == 1), "bool")
+            return number(point.distance(shape))
+        pattern = None
+        if name == "st_relate":
+            if not isinstance(args[2], Literal) or not isinstance(args[2].value, str):
+                raise QueryError("st_relate erwartet als drittes Argument ein Muster in '…'. / Pattern expected.")
+            pattern = args[2].value
+        return geometry.relation(name, point, shape, point_first, pattern)
 
-    def like_escape(self, expr: SqlExpr) -> SqlExpr:
-        return func.replace(func.replace(func.replace(expr, "\\", "\\\\"), "%", "\\%"), "_", "\\_")
-
-    def index_of(self, haystack: SqlExpr, needle: SqlExpr) -> SqlExpr:
-        position = func.strpos(haystack, needle) if self.dialect == "postgresql" else func.instr(haystack, needle)
-        return position - 1
-
-    def date_part(self, part: str, value: SqlExpr) -> SqlExpr:
-        if self.dialect == "sqlite":
-            # SQLite keeps UTC timestamps as text; strftime gives exact integer parts
-            formats = {"year": "%Y", "month": "%m", "day": "%d", "hour": "%H", "minute": "%M", "second": "%S"}
-            return cast(func.strftime(formats[part], value), Integer)
-        return cast(extract(part, func.timezone("UTC", value)), Integer)
+    def _point_shape(self, node: Node, name: str) -> geometry.PointShape:
+        if not isinstance(node, Property):
+            raise QueryError(f"{name}() erwartet eine Geometrie-Eigenschaft. / Expects a geometry property.")
+        resolved = self.resolve(node.path)
+        if not isinstance(resolved, _Point):
+            raise QueryError(f"{'/'.join(node.path)!r} ist keine Geometrie-Eigenschaft. / Not a geometry.")
+        return geometry.PointShape(resolved.lon, resolved.lat, self.dialect)
 
 
-def _contains(c: Compiler, haystack: SqlExpr, needle: SqlExpr, pattern: str) -> _Value:
-    escaped = c.like_escape(needle)
-    parts = {"contains": ("%", "%"), "starts": ("", "%"), "ends": ("%", "")}[pattern]
-    like = literal(parts[0]) + escaped + literal(parts[1])
-    return _Value(haystack.like(like, escape="\\"), "bool")
-
-
-def _substring(c: Compiler, a: list[SqlExpr]) -> _Value:
-    if len(a) == 2:
-        return _Value(func.substr(a[0], a[1] + 1), "string")
-    return _Value(func.substr(a[0], a[1] + 1, a[2]), "string")
-
-
-def _date(part: str) -> Callable[[Compiler, list[SqlExpr]], _Value]:
-    return lambda c, a: _Value(c.date_part(part, a[0]), "number")
-
-
-_FUNCTIONS: dict[str, tuple[tuple[int, ...], tuple[str, ...], Callable[[Compiler, list[SqlExpr]], _Value]]] = {
-    "substringof": ((2,), ("string", "string"), lambda c, a: _contains(c, a[1], a[0], "contains")),
-    "contains": ((2,), ("string", "string"), lambda c, a: _contains(c, a[0], a[1], "contains")),
-    "startswith": ((2,), ("string", "string"), lambda c, a: _contains(c, a[0], a[1], "starts")),
-    "endswith": ((2,), ("string", "string"), lambda c, a: _contains(c, a[0], a[1], "ends")),
-    "length": ((1,), ("string",), lambda c, a: _Value(func.length(a[0]), "number")),
-    "tolower": ((1,), ("string",), lambda c, a: _Value(func.lower(a[0]), "string")),
-    "toupper": ((1,), ("string",), lambda c, a: _Value(func.upper(a[0]), "string")),
-    "trim": ((1,), ("string",), lambda c, a: _Value(func.trim(a[0]), "string")),
-    "concat": ((2,), ("string", "string"), lambda c, a: _Value(a[0].concat(a[1]), "string")),
-    "indexof": ((2,), ("string", "string"), lambda c, a: _Value(c.index_of(a[0], a[1]), "number")),
-    "substring": ((2, 3), ("string", "number", "number"), _substring),
-    "round": ((1,), ("number",), lambda c, a: _Value(func.round(a[0]), "number")),
-    "floor": ((1,), ("number",), lambda c, a: _Value(func.floor(a[0]), "number")),
-    "ceiling": ((1,), ("number",), lambda c, a: _Value(func.ceil(a[0]), "number")),
-    "now": ((0,), (), lambda c, a: _Value(literal(utcnow(), UTCDateTime()), "datetime")),
-}
-for _part in ("year", "month", "day", "hour", "minute", "second"):
-    _FUNCTIONS[_part] = ((1,), ("datetime",), _date(_part))
-
-_UNSUPPORTED = {
-    "date",
-    "time",
-    "fractionalseconds",
-    "totaloffsetminutes",
-    "mindatetime",
-    "maxdatetime",
-    "geo.length",
-    "st_equals",
-    "st_disjoint",
-    "st_touches",
-    "st_overlaps",
-    "st_crosses",
-    "st_contains",
-    "st_relate",
-}
+__all__ = ["Compiler", "NotImplementedOption", "QueryError", "Scope"]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kikz.sensors.odata.errors import QueryError
+from kikz.sensors.odata.errors import NotImplementedOption, QueryError
 
 MAX_DEPTH = 64
 MAX_LENGTH = 20_000
@@ -22,10 +22,16 @@ class Literal:
     value: Any
 
 
+Coord = tuple[float, float]
+
+
 @dataclass(frozen=True)
 class Geography:
-    kind: str  # POINT or POLYGON
-    coords: tuple[tuple[float, float], ...]
+    """A WKT literal: a POINT (one coordinate), a LINESTRING, or a POLYGON (outer ring, then holes)."""
+
+    kind: str  # POINT, LINESTRING or POLYGON
+    coords: tuple[Coord, ...]  # the point, the line, or the polygon's outer ring (closed)
+    holes: tuple[tuple[Coord, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,9 +71,11 @@ class Token:
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
-  | (?P<geo>geography'(?P<geobody>[^']*)')
+  | (?P<geo>(?:geography|geometry)'(?P<geobody>[^']*)')
   | (?P<str>'(?:[^']|'')*')
   | (?P<dt>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)
+  | (?P<date>\d{4}-\d{2}-\d{2}(?![\dT]))
+  | (?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d{1,12})?)?(?![\d:]))
   | (?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z_@][A-Za-z0-9_.@]*(?:/[A-Za-z_@][A-Za-z0-9_.@]*)*)
   | (?P<lpar>\()
@@ -105,20 +113,79 @@ def parse_datetime(text: str) -> dt.datetime:
         raise QueryError(f"Ungültiger Zeitpunkt: {text!r}. / Invalid timestamp.") from exc
 
 
+MAX_COORDINATES = 2_000
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_PAIR = re.compile(rf"\s*({_NUMBER})\s+({_NUMBER})(?:\s+{_NUMBER})?\s*")
+_UNSUPPORTED_WKT = ("MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON", "GEOMETRYCOLLECTION")
+
+
+def _pairs(text: str, pos: int) -> tuple[Coord, ...]:
+    coords = []
+    for part in text.split(","):
+        match = _PAIR.fullmatch(part)
+        if match is None:
+            raise QueryError(f"Ungültige Koordinaten an Position {pos}. / Invalid coordinates.")
+        coords.append((float(match.group(1)), float(match.group(2))))
+    return tuple(coords)
+
+
 def _geography(body: str, pos: int) -> Geography:
-    match = re.fullmatch(r"\s*(POINT|POLYGON)\s*\(\s*(\(?)([^()]*)\)?\s*\)\s*", body, re.IGNORECASE)
-    if not match:
-        raise QueryError(f"Ungültige Geometrie an Position {pos} (POINT oder POLYGON erwartet). / Invalid geometry.")
-    kind = match.group(1).upper()
-    try:
-        coords = tuple(
-            (float(pair.split()[0]), float(pair.split()[1])) for pair in match.group(3).split(",") if pair.strip()
+    text = body.strip()
+    srid = re.match(r"SRID=(\d+);", text, re.IGNORECASE)
+    if srid:
+        if srid.group(1) != "4326":
+            raise NotImplementedOption("Nur SRID=4326 wird unterstützt. / Only SRID=4326 is supported.")
+        text = text[srid.end() :].strip()
+    kind = re.match(r"[A-Za-z]+", text)
+    name = kind.group(0).upper() if kind else ""
+    if name in _UNSUPPORTED_WKT:
+        raise NotImplementedOption(f"Geometrien vom Typ {name} werden nicht unterstützt. / {name} not supported.")
+    rest = text[len(name) :].strip()
+    if len(rest) > 100_000:
+        raise QueryError("Geometrie zu groß. / Geometry too large.")
+    if name in ("POINT", "LINESTRING"):
+        match = re.fullmatch(r"\(([^()]*)\)", rest)
+        coords = _pairs(match.group(1), pos) if match else ()
+        if name == "POINT" and len(coords) != 1:
+            raise QueryError(f"POINT braucht genau eine Koordinate (Position {pos}). / POINT needs one coordinate.")
+        if name == "LINESTRING" and len(coords) < 2:
+            raise QueryError(f"LINESTRING braucht zwei Koordinaten (Position {pos}). / LINESTRING needs two.")
+        geometry = Geography(name, coords)
+    elif name == "POLYGON" and re.fullmatch(r"\(\s*\([^()]*\)(?:\s*,\s*\([^()]*\))*\s*\)", rest):
+        rings = []
+        for ring_text in re.findall(r"\(([^()]*)\)", rest):
+            ring = _pairs(ring_text, pos)
+            if ring[0] != ring[-1]:
+                ring = (*ring, ring[0])
+            if len(ring) < 4:
+                raise QueryError(f"Ein Polygonring braucht drei Ecken (Position {pos}). / A ring needs 3 corners.")
+            rings.append(ring)
+        geometry = Geography(name, rings[0], tuple(rings[1:]))
+    else:
+        raise QueryError(
+            f"Ungültige Geometrie an Position {pos} (POINT, LINESTRING oder POLYGON in WKT erwartet). "
+            "/ Invalid geometry."
         )
-    except (ValueError, IndexError) as exc:
-        raise QueryError(f"Ungültige Koordinaten an Position {pos}. / Invalid coordinates.") from exc
-    if (kind == "POINT" and len(coords) != 1) or (kind == "POLYGON" and not 4 <= len(coords) <= 500):
-        raise QueryError(f"Falsche Anzahl Koordinaten an Position {pos}. / Wrong number of coordinates.")
-    return Geography(kind, coords)
+    if len(geometry.coords) + sum(len(h) for h in geometry.holes) > MAX_COORDINATES:
+        raise QueryError(f"Höchstens {MAX_COORDINATES} Koordinaten je Geometrie. / Too many coordinates.")
+    return geometry
+
+
+def _time_of_day(text: str) -> dt.time:
+    hours, minutes, *rest = text.split(":")
+    seconds = rest[0] if rest else "0"
+    whole, _, fraction = seconds.partition(".")
+    try:
+        return dt.time(int(hours), int(minutes), int(whole), int((fraction + "000000")[:6]))
+    except ValueError as exc:
+        raise QueryError(f"Ungültige Uhrzeit: {text!r}. / Invalid time of day.") from exc
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise QueryError(f"Ungültiges Datum: {text!r}. / Invalid date.") from exc
 
 
 def tokenize(text: str) -> list[Token]:
@@ -140,6 +207,10 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("str", raw[1:-1].replace("''", "'"), pos))
         elif kind == "dt":
             tokens.append(Token("dt", parse_datetime(raw), pos))
+        elif kind == "date":
+            tokens.append(Token("dt", _date(raw), pos))
+        elif kind == "time":
+            tokens.append(Token("dt", _time_of_day(raw), pos))
         elif kind == "num":
             number = float(raw) if any(c in raw for c in ".eE") else int(raw)
             tokens.append(Token("num", number, pos))
@@ -181,6 +252,7 @@ class _Parser:
         self.enter()
         left = self.prefix()
         compared = False
+        chained = 0
         while True:
             token = self.peek()
             op = token.value.lower() if token.kind == "name" else ""
@@ -191,6 +263,11 @@ class _Parser:
             if power == 4 and compared:
                 raise QueryError("Vergleiche lassen sich nicht verketten. / Comparisons cannot be chained.")
             compared = power == 4
+            if op not in ("and", "or"):
+                # a chain ``1 add 1 add …`` nests as deeply as it is long; and/or chains are compiled flat
+                chained += 1
+                if self.depth + chained > MAX_DEPTH:
+                    raise QueryError(f"Ausdruck zu tief verschachtelt (höchstens {MAX_DEPTH}). / Nested too deeply.")
             self.take()
             left = Binary(op, left, self.expression(power))
         self.depth -= 1
