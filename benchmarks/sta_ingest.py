@@ -5,6 +5,7 @@ The raw baseline is the cheapest possible write: pre-built parameter tuples, one
 ``cursor.executemany`` and a commit per chunk, no validation, no rollups. CreateObservations is the whole
 service path: HTTP, JSON parsing, token authentication, permission check, per-row validation (result type,
 time zone, future), default FeatureOfInterest, the bulk upsert and the quarter/hour/day rollups.
+The service runs in its own process (uvicorn, as deployed), the client in this one.
 Both run interleaved chunk by chunk into the same table (two datastreams), so index growth hits both alike.
 
 Usage: PYTHONPATH=. .venv/bin/python -m benchmarks.sta_ingest [observations] [--postgres URL]
@@ -16,9 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +33,9 @@ from kikz.catalog.vocabularies import ensure_reference_data
 from kikz.db import make_engine, make_sessionmaker
 from kikz.models import Base
 from kikz.sensors.models import Datastream, Location, ObservedProperty, Sensor, Thing, thing_location
-from kikz.settings import Settings
 from kikz.tenancy import service as tenancy
 from tests import factories
-from tests.servers import live_server
+from tests.servers import free_port
 
 CHUNK = 5_000
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -112,25 +115,46 @@ def _api_body(stream: int, first: int, count: int) -> bytes:
     return json.dumps([block]).encode()
 
 
+@contextmanager
+def _server(env: dict[str, str]) -> Iterator[str]:
+    """The service in a process of its own (as in production: the client is another machine or process)."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "kikz.app:create_app", "--factory", "--port", str(port)]
+    process = subprocess.Popen([*command, "--log-level", "warning"], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise SystemExit("the service did not start")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def measure(url: str, label: str, total: int) -> tuple[float, float]:
     engine = make_engine(url)
     Base.metadata.create_all(engine)
     network, api_stream, raw_stream, token = _setup(engine)
     dialect = engine.dialect.name
-    settings = Settings(
-        environment="test",
-        database_url=url,
-        demo_data=False,
-        embedded_worker=False,
-        base_url="http://bench",
-        data_dir=Path(tempfile.mkdtemp()),
-    )
-    from kikz.app import create_app
-
-    app = create_app(settings)
+    env = {
+        **os.environ,
+        "KIKZ_ENVIRONMENT": "test",
+        "KIKZ_DATABASE_URL": url,
+        "KIKZ_DEMO_DATA": "false",
+        "KIKZ_EMBEDDED_WORKER": "false",
+        "KIKZ_BASE_URL": "http://bench",
+        "KIKZ_DATA_DIR": tempfile.mkdtemp(),
+    }
     raw_seconds = api_seconds = 0.0
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    with live_server(app) as base, httpx.Client(base_url=base, timeout=120) as client:
+    with _server(env) as base, httpx.Client(base_url=base, timeout=120) as client:
         for first in range(0, total, CHUNK):
             count = min(CHUNK, total - first)
             rows = _raw_rows(dialect, network, raw_stream, first, count)

@@ -312,7 +312,8 @@ class _Driver:
         spaced = np.char.replace(text, "T", " ")
         if not self.sqlite:
             spaced = np.char.add(spaced, "+00:00")
-        return [str(t) for t in spaced.tolist()]
+        texts: list[str] = spaced.tolist()
+        return texts
 
     def time(self, value: dt.datetime | None) -> Any:
         """The stored form of a UTC time; SQLite text is cached, as interval ends are the next starts."""
@@ -563,35 +564,52 @@ def _write_rollups(
     start = start_us[numeric] // MICROS
     end_raw = end_us[numeric]
     end = np.where(end_raw == NO_END, -1, -(-end_raw // MICROS))
-    records = [
-        (
-            datastream_id,
-            bucket["resolution"],
-            driver.time(bucket["bucket_start"]),
-            dataset_id,
-            bucket["length"],
-            bucket["count"],
-            bucket["covered"],
-            bucket["total"],
-            bucket["minimum"],
-            bucket["maximum"],
+    records: list[tuple[Any, ...]] = []
+    for level in rollup_columns(start, end, numbers[numeric]):
+        size = level.bucket.size
+        records.extend(
+            zip(
+                repeat(datastream_id, size),
+                repeat(level.resolution, size),
+                driver.time_texts(level.bucket * MICROS),
+                repeat(dataset_id, size),
+                level.length.tolist(),
+                level.count.tolist(),
+                level.covered.tolist(),
+                level.total.tolist(),
+                level.minimum.tolist(),
+                level.maximum.tolist(),
+                strict=True,
+            )
         )
-        for bucket in compute_rollups(start, end, numbers[numeric])
-    ]
     driver.run(driver.rollup_sql, records)
     return len(records)
 
 
-def compute_rollups(start: IntArray, end: IntArray, values: FloatArray) -> list[dict[str, Any]]:
-    """Rollup rows for observations sorted by start (UTC epochs; ``end`` −1 for instants)."""
+@dataclass(frozen=True)
+class RollupColumns:
+    """The buckets of one resolution as columns (``bucket`` in UTC epoch seconds)."""
+
+    resolution: int
+    bucket: IntArray
+    length: IntArray
+    count: IntArray
+    covered: IntArray
+    total: FloatArray
+    minimum: FloatArray
+    maximum: FloatArray
+
+
+def rollup_columns(start: IntArray, end: IntArray, values: FloatArray) -> list[RollupColumns]:
+    """Rollups of observations sorted by start (UTC epoch seconds; ``end`` −1 for instants), one entry per level."""
     instant = end < 0
     length = np.where(instant, 0, end - start)
-    out: list[dict[str, Any]] = []
+    out: list[RollupColumns] = []
     for resolution in RESOLUTIONS:
         if resolution == DAY:
-            day_numbers = local_day_numbers(start, BERLIN)
-            bucket = np.array([day_bounds(int(d))[0] for d in day_numbers], dtype=np.int64)
-            bucket_end = np.array([day_bounds(int(d))[1] for d in day_numbers], dtype=np.int64)
+            days, inverse = np.unique(local_day_numbers(start, BERLIN), return_inverse=True)
+            bounds = np.array([day_bounds(int(d)) for d in days], dtype=np.int64).reshape(-1, 2)
+            bucket, bucket_end = bounds[inverse, 0], bounds[inverse, 1]
         else:
             bucket = start - start % resolution
             bucket_end = bucket + resolution
@@ -601,25 +619,35 @@ def compute_rollups(start: IntArray, end: IntArray, values: FloatArray) -> list[
         if not fits.any():
             continue
         b, v, c = bucket[fits], values[fits], length[fits]
-        edges = np.flatnonzero(np.diff(b)) + 1
-        firsts = np.concatenate(([0], edges))
-        counts = np.diff(np.concatenate((firsts, [b.size])))
-        totals = np.add.reduceat(v, firsts)
-        covered = np.add.reduceat(c, firsts)
-        minima = np.minimum.reduceat(v, firsts)
-        maxima = np.maximum.reduceat(v, firsts)
-        lengths = bucket_end[fits][firsts] - b[firsts]
-        for i, first in enumerate(firsts):
-            out.append(
-                {
-                    "resolution": resolution,
-                    "bucket_start": _moment(int(b[first])),
-                    "length": int(lengths[i]),
-                    "count": int(counts[i]),
-                    "covered": int(covered[i]),
-                    "total": float(totals[i]),
-                    "minimum": float(minima[i]),
-                    "maximum": float(maxima[i]),
-                }
+        firsts = np.concatenate(([0], np.flatnonzero(np.diff(b)) + 1))
+        out.append(
+            RollupColumns(
+                resolution,
+                b[firsts],
+                bucket_end[fits][firsts] - b[firsts],
+                np.diff(np.concatenate((firsts, [b.size]))),
+                np.add.reduceat(c, firsts),
+                np.add.reduceat(v, firsts),
+                np.minimum.reduceat(v, firsts),
+                np.maximum.reduceat(v, firsts),
             )
+        )
     return out
+
+
+def compute_rollups(start: IntArray, end: IntArray, values: FloatArray) -> list[dict[str, Any]]:
+    """The rollup rows as dictionaries (see :func:`rollup_columns`)."""
+    return [
+        {
+            "resolution": level.resolution,
+            "bucket_start": _moment(int(level.bucket[i])),
+            "length": int(level.length[i]),
+            "count": int(level.count[i]),
+            "covered": int(level.covered[i]),
+            "total": float(level.total[i]),
+            "minimum": float(level.minimum[i]),
+            "maximum": float(level.maximum[i]),
+        }
+        for level in rollup_columns(start, end, values)
+        for i in range(level.bucket.size)
+    ]
