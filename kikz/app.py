@@ -201,6 +201,10 @@ def _include_routers(app: FastAPI) -> None:
     from kikz.tenancy import api as tenancy_api
     from kikz.tenancy import oidc
     from kikz.tenancy import pages as tenancy_pages
+    from kikz.transfer import api as transfer_api
+    from kikz.transfer import pages as transfer_pages
+    from kikz.transfer import pages_events as transfer_event_pages
+    from kikz.transparency import citizen_pages, feedback_pages, lab_api, lab_pages, lab_workshop_pages, register_pages
     from kikz.web import apidocs, health
     from kikz.web import pages as web_pages
 
@@ -224,6 +228,15 @@ def _include_routers(app: FastAPI) -> None:
         quality_pages,
         workflow_pages,
         sensors_pages,
+        transfer_api,
+        transfer_pages,
+        transfer_event_pages,
+        lab_api,
+        lab_pages,
+        lab_workshop_pages,
+        register_pages,
+        citizen_pages,
+        feedback_pages,
         web_pages,
     )
     for module in modules:

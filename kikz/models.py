@@ -25,10 +25,15 @@ from kikz.governance.workflow.models import AccessRequest, GovernanceProposal, R
 from kikz.jobs import Job
 from kikz.sensors import models as sensor_models  # noqa: F401 - registers the SensorThings tables
 from kikz.tenancy.models import AccessGrant, ApiToken, LoginSession, Membership, Municipality, User
+from kikz.transfer import models as transfer_models  # noqa: F401 - registers the Digital Forum tables
+from kikz.transparency.feedback_models import CitizenMessage
+from kikz.transparency.lab_models import LabRegistration, LabWorkshop
+from kikz.transparency.register_models import AlgorithmEntry
 
 __all__ = [
     "AccessGrant",
     "AccessRequest",
+    "AlgorithmEntry",
     "ApiToken",
     "AuditEntry",
     "Base",
@@ -36,6 +41,7 @@ __all__ = [
     "CatalogState",
     "CatalogueMqaRecord",
     "CategoryDecision",
+    "CitizenMessage",
     "DataProfile",
     "DataQualityRecord",
     "Dataset",
@@ -47,6 +53,8 @@ __all__ = [
     "GovernanceProposal",
     "HarvestSource",
     "Job",
+    "LabRegistration",
+    "LabWorkshop",
     "License",
     "LinkCheck",
     "LoginSession",

@@ -26,6 +26,7 @@ def job_handlers(settings: Settings) -> Mapping[str, Handler]:
     from kikz.governance.quality import jobs as quality_jobs
     from kikz.governance.workflow.access import expire_job
     from kikz.sensors import publish as sensor_publish
+    from kikz.transparency import lab_workshops
 
     handlers: dict[str, Handler] = {
         DISTRIBUTION_ADDED: _on_distribution_added,
@@ -35,6 +36,7 @@ def job_handlers(settings: Settings) -> Mapping[str, Handler]:
     handlers["governance.expire_access"] = expire_job
     handlers[demo_sensors.JOB_KIND] = demo_sensors.observations_job
     handlers[sensor_publish.JOB_KIND] = sensor_publish.job_handler(settings)
+    handlers[lab_workshops.DELETE_JOB] = lab_workshops.delete_job
     return handlers
 
 
@@ -44,6 +46,7 @@ PERIODIC_JOBS = {
     "quality.check_links": 24 * 3600,
     "quality.evaluate_all": 24 * 3600,
     "sensors.publish_aggregates": 24 * 3600,  # refreshes the open-data counts of networks that publish them
+    "lab.delete_registrations": 3600,  # Citizen Lab: workshop registrations end + 7 days
 }
 
 

@@ -157,6 +157,11 @@ def test_filter_orderby_select_expand(client: TestClient, world: World) -> None:
     assert [o["result"] for o in rest["value"]] == [7, 5] and "@iot.nextLink" not in rest
     slash = client.get(f"{STA}/Things({near['@iot.id']})", params={"$expand": "Datastreams/Sensor"}).json()
     assert slash["Datastreams"][0]["Sensor"]["name"] == "Induktionsschleife"
+    shared = client.get(
+        f"{STA}/Observations",
+        params={"$expand": "Datastream($select=name;$expand=Thing($select=name))", "$select": "result"},
+    ).json()["value"]
+    assert [o["Datastream"] for o in shared] == [{"name": "Radverkehr Nah", "Thing": {"name": "Nah"}}] * 4
 
 
 def test_paging_with_keyset_next_link_and_count(client: TestClient, world: World) -> None:

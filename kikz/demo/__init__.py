@@ -39,6 +39,9 @@ from kikz.storage import FileStore
 from kikz.tenancy import service as tenancy
 from kikz.tenancy.models import Municipality, User
 from kikz.tenancy.permissions import Principal, principal_for
+from kikz.transfer.demo import load_forum_demo
+from kikz.transparency.lab_demo import load_lab_demo
+from kikz.transparency.register_demo import load_register_demo
 from kikz.types import Role
 
 DEMO_NOTE = " Die Datensätze dieser Demo sind synthetisch erzeugt und keine amtlichen Daten der Stadt."
@@ -212,6 +215,10 @@ def load_demo(
     sensors = load_sensor_demo(session, stewards, first=sensor_first, days=sensor_days, inline=sensor_inline)
     summary.sensor_sites, summary.datastreams = sensors.sites, sensors.datastreams
     summary.observations, summary.sensor_jobs = sensors.observations, sensors.jobs
+    load_register_demo(session, base_url=settings.base_url, actors=stewards)
+    admins = {c.slug: principal_for(session, u) for c in CITIES if (u := users.get(demo_email(c.slug, Role.ADMIN)))}
+    load_lab_demo(session, admins=admins)
+    load_forum_demo(session, stewards)
     session.flush()
     return summary
 

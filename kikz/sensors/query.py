@@ -13,6 +13,7 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,8 @@ from kikz.sensors.odata.compiler import Compiler
 from kikz.sensors.odata.errors import NotImplementedOption, QueryError
 from kikz.sensors.odata.parser import MAX_DEPTH, OrderItem, parse_datetime, parse_filter, parse_orderby
 from kikz.tenancy.permissions import Principal, visible
+
+log = logging.getLogger("kikz")
 
 DEFAULT_TOP = 100
 MAX_TOP = 10_000
@@ -286,6 +289,7 @@ def fetch_page(
         return _run_page(session, entity, compiler, options, stmt)
     except DBAPIError as exc:
         # e.g. a numeric overflow in ``result mul 1e308 mul 1e308``: the filter is at fault, not the server
+        log.warning("SensorThings-Abfrage nicht auswertbar: %s", exc.orig)
         raise QueryError("Der Ausdruck lässt sich nicht auswerten (z. B. Zahlenüberlauf). / Cannot evaluate.") from exc
 
 

@@ -64,8 +64,18 @@ class _Blank:
         return None
 
 
-def render(session: Session, principal: Principal, entity: EntityType, row: Any, options: Options, base: str) -> dict:
-    """One entity as JSON (the caller has run ``check_options``)."""
+def render(
+    session: Session,
+    principal: Principal,
+    entity: EntityType,
+    row: Any,
+    options: Options,
+    base: str,
+    memo: dict[Any, Any] | None = None,
+) -> dict:
+    """One entity as JSON (the caller has run ``check_options``). ``memo`` is shared by the rows of one answer:
+    a to-one expansion they have in common (100 Observations of one Datastream) is read and rendered once."""
+    memo = {} if memo is None else memo
     link = self_link(base, entity, row)
     props = entity.properties(row)
     chosen = set(options.select) if options.select else None
@@ -86,12 +96,15 @@ def render(session: Session, principal: Principal, entity: EntityType, row: Any,
         condition = nav_def.of_row(target.model, row)
         if nav_def.many:
             page = fetch_page(session, target, principal, sub, condition)
-            out[name] = [render(session, principal, target, child, sub, base) for child in page.rows]
+            out[name] = [render(session, principal, target, child, sub, base, memo) for child in page.rows]
             if page.count is not None:
                 out[f"{name}@iot.count"] = page.count
             if page.next_token:
                 out[f"{name}@iot.nextLink"] = next_link(f"{link}/{name}", sub.raw, page.next_token)
         else:
-            child = fetch_one(session, target, principal, condition)
-            out[name] = render(session, principal, target, child, sub, base) if child is not None else None
+            shared = (nav_def.target, getattr(row, nav_def.fk or "id"), id(sub))
+            if shared not in memo:
+                child = fetch_one(session, target, principal, condition)
+                memo[shared] = render(session, principal, target, child, sub, base, memo) if child else None
+            out[name] = memo[shared]
     return out

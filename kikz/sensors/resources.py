@@ -147,7 +147,8 @@ def read(session: Session, principal: Principal, base: str, path: str, params: M
             raise QueryError("$resultFormat=dataArray gibt es nur für Observations. / Observations only.")
         out["value"] = data_array(page.rows, options, base)
     else:
-        out["value"] = [render(session, principal, state.entity, row, options, base) for row in page.rows]
+        memo: dict[Any, Any] = {}
+        out["value"] = [render(session, principal, state.entity, row, options, base, memo) for row in page.rows]
     if page.next_token:
         out["@iot.nextLink"] = next_link(f"{base}/{path.strip('/')}", params, page.next_token)
     return Reply(body=out)

@@ -60,6 +60,10 @@ class Action(enum.StrEnum):
     MANAGE_MEMBERS = "municipality:manage_members"
     MANAGE_HARVEST = "municipality:manage_harvest"
     VIEW_AUDIT = "municipality:view_audit"
+    FORUM_CONTRIBUTE = "forum:contribute"
+    FORUM_COMMENT = "forum:comment"
+    FORUM_INVITE_GUEST = "forum:invite_guest"
+    FORUM_MODERATE = "forum:moderate"
 
 
 @dataclass(frozen=True)
@@ -230,12 +234,28 @@ def allowed(principal: Principal, action: Action, resource: Protected | Municipa
         return bool(held & GOVERNANCE_ROLES)
     if action is Action.REQUEST_ACCESS:
         return bool(held)
+    if action in (Action.FORUM_CONTRIBUTE, Action.FORUM_COMMENT):
+        # Digital Forum (kikz.transfer): staff of member and partner cities; guests only read
+        return bool(held) and city in principal.network_cities
+    if action in (Action.FORUM_INVITE_GUEST, Action.FORUM_MODERATE):
+        return Role.ADMIN in held and city in principal.network_cities
     return False
 
 
 def require(principal: Principal, action: Action, resource: Protected | Municipality | int) -> None:
     if not allowed(principal, action, resource):
         raise PermissionDenied()
+
+
+def reads_forum_internal(principal: Principal, invited_cities: Iterable[int] = ()) -> bool:
+    """Whether ``principal`` reads forum-internal entries of the Digital Forum (kikz.transfer).
+
+    Staff of member and partner cities and platform superusers do; staff of a guest municipality only while
+    the forum has an active invitation for it (``invited_cities``, looked up by kikz.transfer).
+    """
+    if principal.is_superuser or principal.network_cities:
+        return True
+    return bool(set(principal.cities_with()) & set(invited_cities))
 
 
 def writable_cities(principal: Principal, session: Session) -> list[Municipality]:
@@ -252,6 +272,7 @@ __all__ = [
     "allowed",
     "can_view",
     "principal_for",
+    "reads_forum_internal",
     "require",
     "visible",
     "visible_rows",

@@ -28,7 +28,11 @@ NOTICES = frozenset({"angelegt", "gespeichert", "datei", "link", "token_widerruf
 @lru_cache
 def catalogue(lang: str) -> dict[str, str]:
     path = MESSAGES_DIR / f"{lang}.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    merged: dict[str, str] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    # a domain may keep its keys in a catalogue of its own (messages/<domain>/<lang>.json), merged in here
+    for part in sorted(MESSAGES_DIR.glob(f"*/{lang}.json")):
+        merged.update(json.loads(part.read_text(encoding="utf-8")))
+    return merged
 
 
 def language(request: Request) -> str:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 20:50:18.795916
+Create Date: 2026-11-24 22:02:49.060993
 """
 
 from collections.abc import Sequence
@@ -166,6 +166,182 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_token_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "forum_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=120), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "visibility", sa.Enum("PUBLIC", "FORUM", name="visibility", native_enum=False, length=20), nullable=False
+        ),
+        sa.Column(
+            "format",
+            sa.Enum("ON_SITE", "ONLINE", "HYBRID", name="eventformat", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("location", sa.String(length=300), nullable=False),
+        sa.Column("starts_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_forum_event_created_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"], ["municipality.id"], name=op.f("fk_forum_event_municipality_id_municipality")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_event")),
+        sa.UniqueConstraint("slug", name=op.f("uq_forum_event_slug")),
+    )
+    with op.batch_alter_table("forum_event", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_event_municipality_id"), ["municipality_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_forum_event_starts_at"), ["starts_at"], unique=False)
+
+    op.create_table(
+        "forum_invitation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column("invited_by_municipality_id", sa.Integer(), nullable=False),
+        sa.Column("invited_by_id", sa.Integer(), nullable=True),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("valid_until", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["invited_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_forum_invitation_invited_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["invited_by_municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_forum_invitation_invited_by_municipality_id_municipality"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_forum_invitation_municipality_id_municipality"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["revoked_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_forum_invitation_revoked_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_invitation")),
+    )
+    with op.batch_alter_table("forum_invitation", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_invitation_municipality_id"), ["municipality_id"], unique=False)
+
+    op.create_table(
+        "forum_project",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=120), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("summary", sa.String(length=400), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "visibility", sa.Enum("PUBLIC", "FORUM", name="visibility", native_enum=False, length=20), nullable=False
+        ),
+        sa.Column(
+            "field_of_action",
+            sa.Enum(
+                "MOBILITY",
+                "ENVIRONMENT",
+                "ENERGY",
+                "ADMINISTRATION",
+                "DATA",
+                "URBAN_DEVELOPMENT",
+                "EDUCATION",
+                "HEALTH",
+                "ECONOMY",
+                "SAFETY",
+                "PARTICIPATION",
+                "CULTURE",
+                name="fieldofaction",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "phase",
+            sa.Enum(
+                "IDEA", "CONCEPT", "PILOT", "ROLLOUT", "OPERATION", "ENDED", name="phase", native_enum=False, length=20
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "maturity",
+            sa.Enum(
+                "IDEA",
+                "PROTOTYPE",
+                "TESTED",
+                "PRODUCTIVE",
+                "TRANSFERABLE",
+                name="maturity",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("problem", sa.Text(), nullable=False),
+        sa.Column("solution", sa.Text(), nullable=False),
+        sa.Column("data_used", sa.Text(), nullable=False),
+        sa.Column("licence", sa.String(length=80), nullable=False),
+        sa.Column("repository_url", sa.String(length=500), nullable=False),
+        sa.Column("website_url", sa.String(length=500), nullable=False),
+        sa.Column("costs", sa.Text(), nullable=False),
+        sa.Column("funding", sa.Text(), nullable=False),
+        sa.Column(
+            "operation",
+            sa.Enum(
+                "INTERNAL",
+                "CONTRACT",
+                "INTERMUNICIPAL",
+                "COMMUNITY",
+                "NONE",
+                name="operation",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=True,
+        ),
+        sa.Column("operating_model", sa.Text(), nullable=False),
+        sa.Column("started_on", sa.Date(), nullable=True),
+        sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_forum_project_created_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"], ["municipality.id"], name=op.f("fk_forum_project_municipality_id_municipality")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_project")),
+        sa.UniqueConstraint("slug", name=op.f("uq_forum_project_slug")),
+    )
+    with op.batch_alter_table("forum_project", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_project_field_of_action"), ["field_of_action"], unique=False)
+        batch_op.create_index("ix_forum_project_listing", ["visibility", "updated_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_forum_project_maturity"), ["maturity"], unique=False)
+        batch_op.create_index(batch_op.f("ix_forum_project_municipality_id"), ["municipality_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_forum_project_phase"), ["phase"], unique=False)
+
+    op.create_table(
         "harvest_source",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("municipality_id", sa.Integer(), nullable=False),
@@ -197,6 +373,42 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("harvest_source", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_harvest_source_municipality_id"), ["municipality_id"], unique=False)
+
+    op.create_table(
+        "lab_workshop",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("place", sa.String(length=300), nullable=False),
+        sa.Column("starts_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("capacity", sa.Integer(), nullable=False),
+        sa.Column("registration_deadline", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("min_age", sa.Integer(), nullable=False),
+        sa.Column("max_age", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("registrations_deleted_at", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deleted_registrations", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_lab_workshop_created_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_lab_workshop_municipality_id_municipality"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lab_workshop")),
+    )
+    with op.batch_alter_table("lab_workshop", schema=None) as batch_op:
+        batch_op.create_index("ix_lab_workshop_city_start", ["municipality_id", "starts_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_lab_workshop_ends_at"), ["ends_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_lab_workshop_starts_at"), ["starts_at"], unique=False)
 
     op.create_table(
         "login_session",
@@ -378,6 +590,279 @@ def upgrade() -> None:
         batch_op.create_index("ix_dataset_visibility", ["municipality_id", "protection_class", "status"], unique=False)
 
     op.create_table(
+        "forum_agenda_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("start_time", sa.Time(), nullable=True),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("speaker", sa.String(length=300), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["forum_event.id"], name=op.f("fk_forum_agenda_item_event_id_forum_event"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["forum_project.id"],
+            name=op.f("fk_forum_agenda_item_project_id_forum_project"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_agenda_item")),
+    )
+    with op.batch_alter_table("forum_agenda_item", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_agenda_item_event_id"), ["event_id"], unique=False)
+
+    op.create_table(
+        "forum_comment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=True),
+        sa.Column("event_id", sa.Integer(), nullable=True),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("author_label", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("removed_at", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("removed_by_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint("(project_id IS NULL) <> (event_id IS NULL)", name=op.f("ck_forum_comment_one_target")),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["user_account.id"],
+            name=op.f("fk_forum_comment_author_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["forum_event.id"], name=op.f("fk_forum_comment_event_id_forum_event"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"], ["municipality.id"], name=op.f("fk_forum_comment_municipality_id_municipality")
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["forum_project.id"],
+            name=op.f("fk_forum_comment_project_id_forum_project"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["removed_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_forum_comment_removed_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_comment")),
+    )
+    with op.batch_alter_table("forum_comment", schema=None) as batch_op:
+        batch_op.create_index("ix_forum_comment_author_time", ["author_id", "created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_forum_comment_event_id"), ["event_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_forum_comment_project_id"), ["project_id"], unique=False)
+
+    op.create_table(
+        "forum_event_city",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["forum_event.id"], name=op.f("fk_forum_event_city_event_id_forum_event"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_forum_event_city_municipality_id_municipality"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_event_city")),
+        sa.UniqueConstraint("event_id", "municipality_id", name=op.f("uq_forum_event_city_event_id")),
+    )
+    with op.batch_alter_table("forum_event_city", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_event_city_event_id"), ["event_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_forum_event_city_municipality_id"), ["municipality_id"], unique=False)
+
+    op.create_table(
+        "forum_lesson",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("WORKED", "PITFALL", "ADVICE", name="lessonkind", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["user_account.id"], name=op.f("fk_forum_lesson_author_id_user_account"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_forum_lesson_municipality_id_municipality"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["forum_project.id"],
+            name=op.f("fk_forum_lesson_project_id_forum_project"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_lesson")),
+    )
+    with op.batch_alter_table("forum_lesson", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_lesson_project_id"), ["project_id"], unique=False)
+
+    op.create_table(
+        "forum_material",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("SLIDES", "MINUTES", "RECORDING", "OTHER", name="materialkind", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["forum_event.id"], name=op.f("fk_forum_material_event_id_forum_event"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_material")),
+    )
+    with op.batch_alter_table("forum_material", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_material_event_id"), ["event_id"], unique=False)
+
+    op.create_table(
+        "forum_project_contact",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("role", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["forum_project.id"],
+            name=op.f("fk_forum_project_contact_project_id_forum_project"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_project_contact")),
+    )
+    with op.batch_alter_table("forum_project_contact", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_project_contact_project_id"), ["project_id"], unique=False)
+
+    op.create_table(
+        "forum_project_partner",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_forum_project_partner_municipality_id_municipality"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["forum_project.id"],
+            name=op.f("fk_forum_project_partner_project_id_forum_project"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_project_partner")),
+        sa.UniqueConstraint("project_id", "municipality_id", name=op.f("uq_forum_project_partner_project_id")),
+    )
+    with op.batch_alter_table("forum_project_partner", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_project_partner_municipality_id"), ["municipality_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_forum_project_partner_project_id"), ["project_id"], unique=False)
+
+    op.create_table(
+        "forum_project_technology",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("key", sa.String(length=60), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["forum_project.id"],
+            name=op.f("fk_forum_project_technology_project_id_forum_project"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_project_technology")),
+        sa.UniqueConstraint("project_id", "key", name=op.f("uq_forum_project_technology_project_id")),
+    )
+    with op.batch_alter_table("forum_project_technology", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_project_technology_key"), ["key"], unique=False)
+        batch_op.create_index(batch_op.f("ix_forum_project_technology_project_id"), ["project_id"], unique=False)
+
+    op.create_table(
+        "forum_reuse",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("PLANNED", "IN_PROGRESS", "IN_USE", name="reusestatus", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("own_project_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_forum_reuse_created_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_forum_reuse_municipality_id_municipality"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["own_project_id"],
+            ["forum_project.id"],
+            name=op.f("fk_forum_reuse_own_project_id_forum_project"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["forum_project.id"],
+            name=op.f("fk_forum_reuse_project_id_forum_project"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_reuse")),
+        sa.UniqueConstraint("project_id", "municipality_id", name=op.f("uq_forum_reuse_project_id")),
+    )
+    with op.batch_alter_table("forum_reuse", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_reuse_municipality_id"), ["municipality_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_forum_reuse_project_id"), ["project_id"], unique=False)
+
+    op.create_table(
+        "lab_registration",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workshop_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column(
+            "age_group", sa.Enum("UNDER_16", "FROM_16", name="agegroup", native_enum=False, length=20), nullable=False
+        ),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("consent_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("parental_consent", sa.Boolean(), nullable=False),
+        sa.Column("cancel_token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["workshop_id"],
+            ["lab_workshop.id"],
+            name=op.f("fk_lab_registration_workshop_id_lab_workshop"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lab_registration")),
+        sa.UniqueConstraint("cancel_token_hash", name=op.f("uq_lab_registration_cancel_token_hash")),
+        sa.UniqueConstraint("workshop_id", "email", name=op.f("uq_lab_registration_workshop_id")),
+    )
+    with op.batch_alter_table("lab_registration", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_lab_registration_workshop_id"), ["workshop_id"], unique=False)
+
+    op.create_table(
         "access_grant",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -405,6 +890,116 @@ def upgrade() -> None:
     with op.batch_alter_table("access_grant", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_access_grant_dataset_id"), ["dataset_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_access_grant_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "algorithm_entry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=120), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("description_short", sa.String(length=350), nullable=False),
+        sa.Column("organisation", sa.String(length=100), nullable=False),
+        sa.Column("themes", sa.JSON(), nullable=False),
+        sa.Column(
+            "lifecycle",
+            sa.Enum("IN_DEVELOPMENT", "IN_USE", "RETIRED", name="lifecycle", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("begin_date", sa.String(length=7), nullable=False),
+        sa.Column("end_date", sa.String(length=7), nullable=False),
+        sa.Column("contact", sa.String(length=500), nullable=False),
+        sa.Column("website", sa.String(length=500), nullable=False),
+        sa.Column(
+            "publication_category",
+            sa.Enum("HIGH_RISK", "IMPACTFUL", "OTHER", name="publicationcategory", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("goal", sa.Text(), nullable=False),
+        sa.Column("proportionality", sa.Text(), nullable=False),
+        sa.Column("human_intervention", sa.Text(), nullable=False),
+        sa.Column("risks", sa.Text(), nullable=False),
+        sa.Column("lawful_basis", sa.Text(), nullable=False),
+        sa.Column("lawful_basis_links", sa.JSON(), nullable=False),
+        sa.Column("process_index_url", sa.String(length=500), nullable=False),
+        sa.Column("impact_assessments", sa.JSON(), nullable=False),
+        sa.Column("impact_assessment_notes", sa.Text(), nullable=False),
+        sa.Column("source_data", sa.Text(), nullable=False),
+        sa.Column("source_data_links", sa.JSON(), nullable=False),
+        sa.Column("methods_and_models", sa.Text(), nullable=False),
+        sa.Column("provider", sa.String(length=200), nullable=False),
+        sa.Column("source_code_url", sa.String(length=500), nullable=False),
+        sa.Column("tags", sa.String(length=500), nullable=False),
+        sa.Column("interacts_with_people", sa.Boolean(), nullable=False),
+        sa.Column("ai_notice", sa.Text(), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.Column("published_at", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "protection_class",
+            sa.Enum(
+                "OEFFENTLICH",
+                "INTERN",
+                "VERTRAULICH",
+                "STRENG_VERTRAULICH",
+                name="protectionclass",
+                native_enum=False,
+                length=30,
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "status",
+            sa.Enum("DRAFT", "PUBLISHED", "ARCHIVED", name="datasetstatus", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("shared_in_network", sa.Boolean(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("steward_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_algorithm_entry_created_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_algorithm_entry_dataset_id_dataset"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"], ["municipality.id"], name=op.f("fk_algorithm_entry_municipality_id_municipality")
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["user_account.id"],
+            name=op.f("fk_algorithm_entry_owner_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["steward_id"],
+            ["user_account.id"],
+            name=op.f("fk_algorithm_entry_steward_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_algorithm_entry_updated_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_algorithm_entry")),
+        sa.UniqueConstraint("slug", name=op.f("uq_algorithm_entry_slug")),
+    )
+    with op.batch_alter_table("algorithm_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_algorithm_entry_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_algorithm_entry_municipality_id"), ["municipality_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_algorithm_entry_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_algorithm_entry_steward_id"), ["steward_id"], unique=False)
+        batch_op.create_index(
+            "ix_algorithm_entry_visibility", ["municipality_id", "protection_class", "status"], unique=False
+        )
 
     op.create_table(
         "category_decision",
@@ -438,6 +1033,89 @@ def upgrade() -> None:
     with op.batch_alter_table("category_decision", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_category_decision_dataset_id"), ["dataset_id"], unique=False)
         batch_op.create_index("ix_category_decision_field", ["field", "id"], unique=False)
+
+    op.create_table(
+        "citizen_message",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reference", sa.String(length=12), nullable=False),
+        sa.Column("receipt_hash", sa.String(length=64), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "DATA_REQUEST", "DATASET_FEEDBACK", "ACCESSIBILITY", name="messagekind", native_enum=False, length=20
+            ),
+            nullable=False,
+        ),
+        sa.Column("topic", sa.String(length=40), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=True),
+        sa.Column("dataset_id", sa.Integer(), nullable=True),
+        sa.Column("dataset_title", sa.String(length=500), nullable=False),
+        sa.Column("recipient_user_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "recipient_role",
+            sa.Enum(
+                "STAFF",
+                "DATA_STEWARD",
+                "DATA_OWNER",
+                "DPO",
+                "GOVERNANCE_BOARD",
+                "ADMIN",
+                name="role",
+                native_enum=False,
+                length=30,
+            ),
+            nullable=True,
+        ),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("page_url", sa.String(length=300), nullable=False),
+        sa.Column("contact_name", sa.String(length=100), nullable=True),
+        sa.Column("contact_email", sa.String(length=254), nullable=True),
+        sa.Column("lang", sa.String(length=2), nullable=False),
+        sa.Column("ip_hash", sa.String(length=64), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum("NEW", "IN_PROGRESS", "ANSWERED", "DECLINED", name="messagestatus", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("answer", sa.Text(), nullable=False),
+        sa.Column("answered_by_id", sa.Integer(), nullable=True),
+        sa.Column("answered_at", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", kikz.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", kikz.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["answered_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_citizen_message_answered_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_citizen_message_dataset_id_dataset"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_citizen_message_municipality_id_municipality"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["recipient_user_id"],
+            ["user_account.id"],
+            name=op.f("fk_citizen_message_recipient_user_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_citizen_message")),
+        sa.UniqueConstraint("receipt_hash", name=op.f("uq_citizen_message_receipt_hash")),
+        sa.UniqueConstraint("reference", name=op.f("uq_citizen_message_reference")),
+    )
+    with op.batch_alter_table("citizen_message", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_citizen_message_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_citizen_message_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index("ix_citizen_message_ip", ["ip_hash", "created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_citizen_message_municipality_id"), ["municipality_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_citizen_message_recipient_user_id"), ["recipient_user_id"], unique=False)
+        batch_op.create_index("ix_citizen_message_route", ["municipality_id", "recipient_role", "status"], unique=False)
 
     op.create_table(
         "dataset_category",
@@ -526,6 +1204,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("distribution", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_distribution_dataset_id"), ["dataset_id"], unique=False)
+
+    op.create_table(
+        "forum_project_dataset",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("dataset_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"], ["dataset.id"], name=op.f("fk_forum_project_dataset_dataset_id_dataset"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["forum_project.id"],
+            name=op.f("fk_forum_project_dataset_project_id_forum_project"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_project_dataset")),
+        sa.UniqueConstraint("project_id", "dataset_id", name=op.f("uq_forum_project_dataset_project_id")),
+    )
+    with op.batch_alter_table("forum_project_dataset", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forum_project_dataset_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_forum_project_dataset_project_id"), ["project_id"], unique=False)
 
     op.create_table(
         "governance_proposal",
@@ -1267,6 +1966,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_governance_proposal_dataset_id"))
 
     op.drop_table("governance_proposal")
+    with op.batch_alter_table("forum_project_dataset", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_project_dataset_project_id"))
+        batch_op.drop_index(batch_op.f("ix_forum_project_dataset_dataset_id"))
+
+    op.drop_table("forum_project_dataset")
     with op.batch_alter_table("distribution", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_distribution_dataset_id"))
 
@@ -1280,16 +1984,79 @@ def downgrade() -> None:
 
     op.drop_table("dataset_facet")
     op.drop_table("dataset_category")
+    with op.batch_alter_table("citizen_message", schema=None) as batch_op:
+        batch_op.drop_index("ix_citizen_message_route")
+        batch_op.drop_index(batch_op.f("ix_citizen_message_recipient_user_id"))
+        batch_op.drop_index(batch_op.f("ix_citizen_message_municipality_id"))
+        batch_op.drop_index("ix_citizen_message_ip")
+        batch_op.drop_index(batch_op.f("ix_citizen_message_dataset_id"))
+        batch_op.drop_index(batch_op.f("ix_citizen_message_created_at"))
+
+    op.drop_table("citizen_message")
     with op.batch_alter_table("category_decision", schema=None) as batch_op:
         batch_op.drop_index("ix_category_decision_field")
         batch_op.drop_index(batch_op.f("ix_category_decision_dataset_id"))
 
     op.drop_table("category_decision")
+    with op.batch_alter_table("algorithm_entry", schema=None) as batch_op:
+        batch_op.drop_index("ix_algorithm_entry_visibility")
+        batch_op.drop_index(batch_op.f("ix_algorithm_entry_steward_id"))
+        batch_op.drop_index(batch_op.f("ix_algorithm_entry_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_algorithm_entry_municipality_id"))
+        batch_op.drop_index(batch_op.f("ix_algorithm_entry_dataset_id"))
+
+    op.drop_table("algorithm_entry")
     with op.batch_alter_table("access_grant", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_access_grant_user_id"))
         batch_op.drop_index(batch_op.f("ix_access_grant_dataset_id"))
 
     op.drop_table("access_grant")
+    with op.batch_alter_table("lab_registration", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_lab_registration_workshop_id"))
+
+    op.drop_table("lab_registration")
+    with op.batch_alter_table("forum_reuse", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_reuse_project_id"))
+        batch_op.drop_index(batch_op.f("ix_forum_reuse_municipality_id"))
+
+    op.drop_table("forum_reuse")
+    with op.batch_alter_table("forum_project_technology", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_project_technology_project_id"))
+        batch_op.drop_index(batch_op.f("ix_forum_project_technology_key"))
+
+    op.drop_table("forum_project_technology")
+    with op.batch_alter_table("forum_project_partner", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_project_partner_project_id"))
+        batch_op.drop_index(batch_op.f("ix_forum_project_partner_municipality_id"))
+
+    op.drop_table("forum_project_partner")
+    with op.batch_alter_table("forum_project_contact", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_project_contact_project_id"))
+
+    op.drop_table("forum_project_contact")
+    with op.batch_alter_table("forum_material", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_material_event_id"))
+
+    op.drop_table("forum_material")
+    with op.batch_alter_table("forum_lesson", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_lesson_project_id"))
+
+    op.drop_table("forum_lesson")
+    with op.batch_alter_table("forum_event_city", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_event_city_municipality_id"))
+        batch_op.drop_index(batch_op.f("ix_forum_event_city_event_id"))
+
+    op.drop_table("forum_event_city")
+    with op.batch_alter_table("forum_comment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_comment_project_id"))
+        batch_op.drop_index(batch_op.f("ix_forum_comment_event_id"))
+        batch_op.drop_index("ix_forum_comment_author_time")
+
+    op.drop_table("forum_comment")
+    with op.batch_alter_table("forum_agenda_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_agenda_item_event_id"))
+
+    op.drop_table("forum_agenda_item")
     with op.batch_alter_table("dataset", schema=None) as batch_op:
         batch_op.drop_index("ix_dataset_visibility")
         batch_op.drop_index(batch_op.f("ix_dataset_steward_id"))
@@ -1311,10 +2078,33 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_login_session_user_id"))
 
     op.drop_table("login_session")
+    with op.batch_alter_table("lab_workshop", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_lab_workshop_starts_at"))
+        batch_op.drop_index(batch_op.f("ix_lab_workshop_ends_at"))
+        batch_op.drop_index("ix_lab_workshop_city_start")
+
+    op.drop_table("lab_workshop")
     with op.batch_alter_table("harvest_source", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_harvest_source_municipality_id"))
 
     op.drop_table("harvest_source")
+    with op.batch_alter_table("forum_project", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_project_phase"))
+        batch_op.drop_index(batch_op.f("ix_forum_project_municipality_id"))
+        batch_op.drop_index(batch_op.f("ix_forum_project_maturity"))
+        batch_op.drop_index("ix_forum_project_listing")
+        batch_op.drop_index(batch_op.f("ix_forum_project_field_of_action"))
+
+    op.drop_table("forum_project")
+    with op.batch_alter_table("forum_invitation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_invitation_municipality_id"))
+
+    op.drop_table("forum_invitation")
+    with op.batch_alter_table("forum_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forum_event_starts_at"))
+        batch_op.drop_index(batch_op.f("ix_forum_event_municipality_id"))
+
+    op.drop_table("forum_event")
     with op.batch_alter_table("api_token", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_token_user_id"))
 

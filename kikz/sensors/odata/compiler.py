@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Float,
     Integer,
@@ -41,7 +42,6 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.elements import Grouping
 
 from kikz.db import UTCDateTime
 from kikz.sensors.odata import geometry
@@ -97,12 +97,17 @@ def _chain(node: Node, op: str) -> list[Node]:
     return terms
 
 
-def _balanced(join: Callable[..., ColumnElement[bool]], terms: list[ColumnElement[bool]]) -> ColumnElement[bool]:
-    """``a OR b OR …`` in bracketed groups of 50: SQLite parses a flat list as a tree as deep as it is long and
-    refuses more than 1,000 levels."""
-    while len(terms) > 50:
-        terms = [Grouping(join(*terms[i : i + 50])) for i in range(0, len(terms), 50)]
-    return join(*terms)
+def _balanced(op: str, terms: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """``a OR b OR …`` as bracketed groups of 50 joined in a row: SQLite parses a flat list as a tree as deep as
+    it is long and refuses more than 1,000 levels (and SQLAlchemy merges nested lists of one operator)."""
+    join = and_ if op == "and" else or_
+    if len(terms) <= 50:
+        return join(*terms)
+    groups = [join(*terms[i : i + 50]).self_group() for i in range(0, len(terms), 50)]
+    result = groups[0]
+    for group in groups[1:]:
+        result = result.op(op.upper(), return_type=Boolean)(group)
+    return result
 
 
 def _kind_of(column: Any) -> Value:
@@ -209,7 +214,12 @@ class Compiler:
             lon, lat = fields.points[name]
             return _Point(getattr(alias, lon), getattr(alias, lat))
         head = rest[0]
-        if head in fields.json and len(rest) > 1:
+        if head in fields.json:
+            if len(rest) == 1:
+                raise QueryError(
+                    f"{head!r} ist ein JSON-Objekt; vergleichen Sie einen Wert darin, z. B. {head}/name. "
+                    "/ Compare a value inside the object."
+                )
             return self._json(getattr(alias, fields.json[head]), rest[1:])
         nav = scope.entity.navs.get(head)
         if nav is None or len(rest) == 1:
@@ -301,7 +311,7 @@ class Compiler:
         if node.op in ("and", "or"):
             # a long chain ``a or b or c …`` is one flat list, not a nesting as deep as the chain is long
             terms = [self.value(term).as_kind("bool", node.op).expr for term in _chain(node, node.op)]
-            return boolean(_balanced(and_ if node.op == "and" else or_, terms))
+            return boolean(_balanced(node.op, terms))
         left = self.value(node.left).as_kind("number", node.op)
         right = self.value(node.right).as_kind("number", node.op)
         integral = left.integral and right.integral

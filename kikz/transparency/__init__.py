@@ -1,0 +1,1 @@
+"""Transparency for citizens: AI register, citizen information and the Citizen Lab."""
