@@ -18,7 +18,7 @@ from kikz.db import utcnow
 from kikz.errors import Conflict, InvalidInput, NotFound
 from kikz.tenancy.models import Municipality, User
 from kikz.tenancy.permissions import ANONYMOUS, PermissionDenied, Principal, principal_for
-from kikz.transfer import comments, events, invitations, projects
+from kikz.transfer import adoption, comments, events, invitations, projects
 from kikz.transfer.comments import MAX_PER_WINDOW, TooManyComments
 from kikz.transfer.models import ForumComment, ForumProject
 from kikz.transfer.projects import ProjectQuery
@@ -312,7 +312,7 @@ def test_search_words_and_filters(world: ForumWorld) -> None:
             technologies=["QGIS", "PostGIS"],
         ),
     )
-    projects.reuse(s, principal=world.p("wz_staff"), project=telraam, data=ReuseIn())
+    adoption.reuse(s, principal=world.p("wz_staff"), project=telraam, data=ReuseIn())
     root = world.p("root")
 
     def found(**kw: Any) -> list[str]:
@@ -351,7 +351,7 @@ def test_reuse_this_solution_creates_a_reused_by_link(world: ForumWorld) -> None
         principal=world.p("wz_staff"),
         data=project_data(municipality="wetzlar", title="Telraam Wetzlar", partners=[]),
     )
-    link = projects.reuse(
+    link = adoption.reuse(
         s,
         principal=world.p("wz_staff"),
         project=telraam,
@@ -359,18 +359,18 @@ def test_reuse_this_solution_creates_a_reused_by_link(world: ForumWorld) -> None
     )
     assert [(r.municipality.slug, r.status) for r in telraam.reuses] == [("wetzlar", ReuseStatus.IN_PROGRESS)]
     assert link.own_project_id == own.id
-    assert projects.reused_from(s, world.p("wz_staff"), own) == [telraam]
-    projects.reuse(s, principal=world.p("wz_staff"), project=telraam, data=ReuseIn(status=ReuseStatus.IN_USE))
+    assert adoption.reused_from(s, world.p("wz_staff"), own) == [telraam]
+    adoption.reuse(s, principal=world.p("wz_staff"), project=telraam, data=ReuseIn(status=ReuseStatus.IN_USE))
     assert [r.status for r in telraam.reuses] == [ReuseStatus.IN_USE]  # updated, not doubled
     with pytest.raises(Conflict):  # the lead and partner cities do not reuse their own project
-        projects.reuse(s, principal=world.p("gi_staff"), project=telraam, data=ReuseIn())
+        adoption.reuse(s, principal=world.p("gi_staff"), project=telraam, data=ReuseIn())
     with pytest.raises(PermissionDenied):
-        projects.reuse(s, principal=world.p("guest"), project=telraam, data=ReuseIn())
+        adoption.reuse(s, principal=world.p("guest"), project=telraam, data=ReuseIn())
     with pytest.raises(PermissionDenied):
-        projects.remove_reuse(s, principal=world.p("fd_staff"), project=telraam, city_slug="wetzlar")
+        adoption.remove_reuse(s, principal=world.p("fd_staff"), project=telraam, city_slug="wetzlar")
     actions = s.scalars(select(AuditEntry.action).where(AuditEntry.action.like("forum.reuse.%")))
     assert list(actions) == ["forum.reuse.create", "forum.reuse.update"]
-    projects.remove_reuse(s, principal=world.p("wz_staff"), project=telraam, city_slug="wetzlar")
+    adoption.remove_reuse(s, principal=world.p("wz_staff"), project=telraam, city_slug="wetzlar")
     assert telraam.reuses == []
 
 
@@ -379,21 +379,21 @@ def test_lessons_come_from_involved_and_reusing_cities(world: ForumWorld) -> Non
     telraam = projects.create_project(s, principal=world.p("of_staff"), data=project_data())
     lesson = LessonIn(kind=LessonKind.PITFALL, text="Nachts sinkt die Verfügbarkeit unter 0,5.")
     with pytest.raises(PermissionDenied):
-        projects.add_lesson(s, principal=world.p("wz_staff"), project=telraam, data=lesson)
-    projects.reuse(s, principal=world.p("wz_staff"), project=telraam, data=ReuseIn())
-    projects.add_lesson(s, principal=world.p("wz_staff"), project=telraam, data=lesson)
-    projects.add_lesson(s, principal=world.p("gi_staff"), project=telraam, data=lesson)
+        adoption.add_lesson(s, principal=world.p("wz_staff"), project=telraam, data=lesson)
+    adoption.reuse(s, principal=world.p("wz_staff"), project=telraam, data=ReuseIn())
+    adoption.add_lesson(s, principal=world.p("wz_staff"), project=telraam, data=lesson)
+    adoption.add_lesson(s, principal=world.p("gi_staff"), project=telraam, data=lesson)
     assert [(x.municipality.slug, x.kind) for x in telraam.lessons] == [
         ("wetzlar", LessonKind.PITFALL),
         ("giessen", LessonKind.PITFALL),
     ]
     with pytest.raises(InvalidInput, match=r"höchstens 4\.000 Zeichen"):
-        projects.add_lesson(
+        adoption.add_lesson(
             s, principal=world.p("of_staff"), project=telraam, data=LessonIn(kind=LessonKind.ADVICE, text="x" * 4001)
         )
     with pytest.raises(PermissionDenied):
-        projects.delete_lesson(s, principal=world.p("fd_staff"), project=telraam, lesson_id=telraam.lessons[0].id)
-    projects.delete_lesson(s, principal=world.p("wz_staff"), project=telraam, lesson_id=telraam.lessons[0].id)
+        adoption.delete_lesson(s, principal=world.p("fd_staff"), project=telraam, lesson_id=telraam.lessons[0].id)
+    adoption.delete_lesson(s, principal=world.p("wz_staff"), project=telraam, lesson_id=telraam.lessons[0].id)
     assert len(telraam.lessons) == 1
 
 
@@ -504,7 +504,7 @@ def test_a_new_guest_municipality_is_registered_with_matching_keys(world: ForumW
 def test_publiccode_export(world: ForumWorld) -> None:
     s = world.session
     telraam = projects.create_project(s, principal=world.p("of_staff"), data=project_data(started_on="2023-04-01"))
-    projects.reuse(s, principal=world.p("wz_staff"), project=telraam, data=ReuseIn())
+    adoption.reuse(s, principal=world.p("wz_staff"), project=telraam, data=ReuseIn())
     text = publiccode_yaml(telraam, base_url="https://daten.example")
     assert text.startswith("# publiccode.yml")
     doc = yaml.safe_load(text)

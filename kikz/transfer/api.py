@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from kikz.transfer import adoption, comparison, events, invitations, projects, views
 from kikz.transfer import comments as comment_service
-from kikz.transfer import comparison, events, invitations, projects, views
 from kikz.transfer.projects import ProjectQuery
 from kikz.transfer.publiccode import publiccode_yaml
 from kikz.transfer.schemas import (
@@ -113,7 +113,7 @@ def project_publiccode(slug: str, session: SessionDep, principal: PrincipalDep, 
 )
 def reuse_project(slug: str, body: ReuseIn, session: SessionDep, principal: LoggedInDep) -> ReusePublic:
     project = projects.get_project(session, principal=principal, slug=slug)
-    link = projects.reuse(session, principal=principal, project=project, data=body)
+    link = adoption.reuse(session, principal=principal, project=project, data=body)
     public = views.project_public(session, principal, project)
     return next(r for r in public.reuses if r.city.slug == link.municipality.slug)
 
@@ -121,7 +121,7 @@ def reuse_project(slug: str, body: ReuseIn, session: SessionDep, principal: Logg
 @router.delete("/projects/{slug}/reuse/{city}", status_code=204, tags=[TAG], summary="Nachnutzung austragen")
 def remove_reuse(slug: str, city: str, session: SessionDep, principal: LoggedInDep) -> Response:
     project = projects.get_project(session, principal=principal, slug=slug)
-    projects.remove_reuse(session, principal=principal, project=project, city_slug=city)
+    adoption.remove_reuse(session, principal=principal, project=project, city_slug=city)
     return Response(status_code=204)
 
 
@@ -134,7 +134,7 @@ def remove_reuse(slug: str, city: str, session: SessionDep, principal: LoggedInD
 )
 def add_lesson(slug: str, body: LessonIn, session: SessionDep, principal: LoggedInDep) -> LessonPublic:
     project = projects.get_project(session, principal=principal, slug=slug)
-    lesson = projects.add_lesson(session, principal=principal, project=project, data=body)
+    lesson = adoption.add_lesson(session, principal=principal, project=project, data=body)
     return LessonPublic(
         id=lesson.id,
         city=views.city_ref(lesson.municipality),
@@ -147,7 +147,7 @@ def add_lesson(slug: str, body: LessonIn, session: SessionDep, principal: Logged
 @router.delete("/projects/{slug}/lessons/{lesson_id}", status_code=204, tags=[TAG], summary="Erfahrung löschen")
 def delete_lesson(slug: str, lesson_id: int, session: SessionDep, principal: LoggedInDep) -> Response:
     project = projects.get_project(session, principal=principal, slug=slug)
-    projects.delete_lesson(session, principal=principal, project=project, lesson_id=lesson_id)
+    adoption.delete_lesson(session, principal=principal, project=project, lesson_id=lesson_id)
     return Response(status_code=204)
 
 

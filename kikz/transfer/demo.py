@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from kikz.catalog.models import Dataset
 from kikz.db import utcnow
 from kikz.tenancy.permissions import Principal
-from kikz.transfer import comments, events, projects
+from kikz.transfer import adoption, comments, events, projects
 from kikz.transfer.models import ForumEvent, ForumProject
 from kikz.transfer.schemas import (
     AgendaItemIn,
@@ -263,7 +263,7 @@ def load_forum_demo(
         summary.projects += 1
     for slug, lessons in LESSONS.items():
         for city, kind, text in lessons:
-            projects.add_lesson(
+            adoption.add_lesson(
                 session,
                 principal=actors[city],
                 project=made[slug],
@@ -271,7 +271,7 @@ def load_forum_demo(
             )
             summary.lessons += 1
     telraam = made["verkehrszaehlung-mit-telraam-sensoren"]
-    projects.reuse(
+    adoption.reuse(
         session,
         principal=actors["wetzlar"],
         project=telraam,

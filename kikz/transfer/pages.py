@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from kikz.errors import KikzError
 from kikz.tenancy.models import Municipality
 from kikz.tenancy.permissions import PermissionDenied, Principal
-from kikz.transfer import access, events, projects
+from kikz.transfer import access, adoption, events, projects
 from kikz.transfer import comments as comment_service
 from kikz.transfer.forms import (
     empty_project,
@@ -100,13 +100,13 @@ def forum_home(
 def _project_context(session: Session, principal: Principal, project: ForumProject, **extra: Any) -> dict[str, Any]:
     readers = access.reads_internal(session, principal)
     discussion = comment_service.list_comments(session, principal=principal, project=project) if readers else []
-    owns = {p.id: p for p in projects.reused_from(session, principal, project)}
+    owns = {p.id: p for p in adoption.reused_from(session, principal, project)}
     own_ids = [r.own_project_id for r in project.reuses if r.own_project_id]
     own_projects = {
         p.id: p
         for p in session.scalars(projects.visible_projects(session, principal).where(ForumProject.id.in_(own_ids)))
     }
-    reuse_cities = projects.reuse_cities(session, principal, project)
+    reuse_cities = adoption.reuse_cities(session, principal, project)
     candidates = [
         p
         for p in session.scalars(
@@ -128,7 +128,7 @@ def _project_context(session: Session, principal: Principal, project: ForumProje
         "reuse_candidates": candidates,
         "own_projects": own_projects,
         "derived_from": list(owns.values()),
-        "lesson_cities": projects.lesson_cities(session, principal, project),
+        "lesson_cities": adoption.lesson_cities(session, principal, project),
         "may_remove_lesson": lambda lesson: (
             (principal.user_id is not None and lesson.author_id == principal.user_id)
             or access.may_edit(principal, [lesson.municipality_id])
@@ -207,7 +207,7 @@ async def post_reuse(request: Request, slug: str, session: SessionDep, principal
                 "own_project": text(form, "own_project") or None,
             }
         )
-        projects.reuse(session, principal=principal, project=project, data=data)
+        adoption.reuse(session, principal=principal, project=project, data=data)
     except ValidationError as exc:
         errors = errors_from_validation(exc, {"status": "reuse-status", "note": "reuse-note"})
         return _redisplay(request, session, principal, slug, 422, reuse_errors=errors)
@@ -222,7 +222,7 @@ def remove_reuse(slug: str, city: str, session: SessionDep, principal: Principal
     if principal.is_anonymous:
         return login_to(f"/forum/projekte/{slug}")
     project = projects.get_project(session, principal=principal, slug=slug)
-    projects.remove_reuse(session, principal=principal, project=project, city_slug=city)
+    adoption.remove_reuse(session, principal=principal, project=project, city_slug=city)
     return done(f"/forum/projekte/{slug}", "entfernt", "#nachnutzung")
 
 
@@ -238,7 +238,7 @@ async def post_lesson(request: Request, slug: str, session: SessionDep, principa
         data = LessonIn.model_validate(
             {"municipality": text(form, "municipality") or None, "kind": text(form, "kind"), "text": body or " "}
         )
-        projects.add_lesson(session, principal=principal, project=project, data=data)
+        adoption.add_lesson(session, principal=principal, project=project, data=data)
     except ValidationError as exc:
         errors = errors_from_validation(exc, {"kind": "lesson-kind", "text": "lesson-text"})
         return _redisplay(request, session, principal, slug, 422, lesson_errors=errors, lesson_value=body)
@@ -253,7 +253,7 @@ def remove_lesson(slug: str, lesson_id: int, session: SessionDep, principal: Pri
     if principal.is_anonymous:
         return login_to(f"/forum/projekte/{slug}")
     project = projects.get_project(session, principal=principal, slug=slug)
-    projects.delete_lesson(session, principal=principal, project=project, lesson_id=lesson_id)
+    adoption.delete_lesson(session, principal=principal, project=project, lesson_id=lesson_id)
     return done(f"/forum/projekte/{slug}", "entfernt", "#erfahrungen")
 
 

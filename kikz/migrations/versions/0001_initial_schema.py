@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 22:02:49.060993
+Create Date: 2026-11-24 22:25:34.184612
 """
 
 from collections.abc import Sequence
