@@ -500,3 +500,18 @@ def test_static_assets_are_served_by_the_app(client: TestClient) -> None:
     for name, kind in (("kikz.css", "text/css"), ("kikz.js", "javascript"), ("favicon.svg", "image/svg+xml")):
         response = client.get(f"/static/{name}")
         assert response.status_code == 200 and kind in response.headers["content-type"]
+
+
+def test_served_assets_reference_nothing_outside() -> None:
+    """No script, stylesheet or image we serve names an address on the internet (XML namespaces aside)."""
+    static = TEMPLATES.parent / "static"
+    namespace = "http://www.w3.org/"
+    offenders = []
+    for path in sorted(static.rglob("*")):
+        if path.suffix not in {".js", ".css", ".svg", ".html"}:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            cleaned = line.replace(namespace, "")
+            if "http://" in cleaned or "https://" in cleaned or "//cdn" in cleaned:
+                offenders.append(f"{path.relative_to(static)}:{number}")
+    assert offenders == []
