@@ -7,7 +7,7 @@ Builds a SQLite database (or a PostgreSQL schema with ``--postgres URL``) of ``s
 directional Kfz streams each and a full year (2025) of 15-minute counts per stream: 720 sites give 1,440 streams
 and 50.5 million observations. Observation rows are bulk-inserted with a raw ``executemany`` (building the data
 through the HTTP API would take long and measures something else, see ``sta_ingest``); the rollups are
-computed by the same ``compute_rollups`` the write path uses. Indexes are created after the load.
+computed by the same ``rollup_columns`` the write path uses. Indexes are created after the load.
 The database file is kept (``--keep PATH``) so that repeated runs skip the load.
 
 Reads go through the real functions with an anonymous caller (the visibility join to the catalogue is in every
@@ -34,7 +34,7 @@ from kikz.db import make_engine, make_sessionmaker
 from kikz.models import Base
 from kikz.sensors import series, traffic
 from kikz.sensors.models import Datastream, Observation, ObservedProperty, Rollup, Sensor, Thing
-from kikz.sensors.store import compute_rollups
+from kikz.sensors.store import rollup_columns
 from kikz.tenancy.permissions import ANONYMOUS
 from tests import factories
 
@@ -125,23 +125,25 @@ def _load(engine: Engine, sites: int) -> None:
                     )
                 ),
             )
-            buckets = compute_rollups(starts, starts + 900, counts.astype(np.float64))
             rows: list[tuple[Any, ...]] = []
-            for b in buckets:
-                moment = b["bucket_start"]
-                stamp = moment.strftime("%Y-%m-%d %H:%M:%S.000000") if dialect == "sqlite" else moment
-                rows.append(
-                    (
-                        stream,
-                        b["resolution"],
-                        stamp,
-                        network,
-                        b["length"],
-                        b["count"],
-                        b["covered"],
-                        b["total"],
-                        b["minimum"],
-                        b["maximum"],
+            for level in rollup_columns(starts, starts + 900, counts.astype(np.float64)):
+                stamps_level = level.bucket.astype("datetime64[s]")
+                texts = np.datetime_as_string(stamps_level).tolist()
+                bucket = [t.replace("T", " ") + (".000000" if dialect == "sqlite" else "+00:00") for t in texts]
+                size = level.bucket.size
+                rows.extend(
+                    zip(
+                        [stream] * size,
+                        [level.resolution] * size,
+                        bucket,
+                        [network] * size,
+                        level.length.tolist(),
+                        level.count.tolist(),
+                        level.covered.tolist(),
+                        level.total.tolist(),
+                        level.minimum.tolist(),
+                        level.maximum.tolist(),
+                        strict=True,
                     )
                 )
             cursor.executemany(roll_sql, rows)

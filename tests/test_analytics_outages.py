@@ -18,7 +18,7 @@ from kikz.sensors.analytics.outages import (
 from kikz.sensors.analytics.synthetic import synthetic_counts
 from kikz.sensors.analytics.timegrid import build_grid, local_time
 from kikz.sensors.calendar import HESSE
-from kikz.sensors.kpi import BERLIN, CountSeries, _local_day_numbers
+from kikz.sensors.kpi import BERLIN, CountSeries, local_day_numbers
 
 # Four weeks around the spring DST change (31 March 2024) with Easter (29 March – 1 April).
 FIRST = dt.date(2024, 3, 11)
@@ -173,7 +173,7 @@ def test_grid_local_days_and_slots_follow_berlin_time() -> None:
     start = int(dt.datetime(2024, 10, 26, tzinfo=BERLIN).timestamp())
     epochs = np.arange(start, start + 3 * 86400 + 3600, 900, dtype=np.int64)
     grid = build_grid(CountSeries(epochs, np.ones(epochs.size), 900), HESSE)
-    day_numbers = _local_day_numbers(epochs, BERLIN)
+    day_numbers = local_day_numbers(epochs, BERLIN)
     assert list(grid.day + (grid.dates[0] - dt.date(1970, 1, 1)).days) == list(day_numbers)
     autumn = grid.day == 1
     assert autumn.sum() == 100  # 25 hours

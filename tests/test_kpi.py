@@ -14,13 +14,13 @@ from kikz.sensors.calendar import HESSE, DayType, SchoolHoliday, TrafficCalendar
 from kikz.sensors.kpi import (
     BERLIN,
     CountSeries,
-    _local_day_numbers,
     combine,
     daily_totals,
     dtv,
     dtv_by_direction,
     dtvw,
     heavy_vehicle_share,
+    local_day_numbers,
     modal_split,
     msv,
     peak_hour,
@@ -195,4 +195,4 @@ def test_local_days_match_zoneinfo_for_a_whole_year() -> None:
     start = int(dt.datetime(2024, 1, 1, tzinfo=dt.UTC).timestamp())
     epochs = np.arange(start, start + 366 * 86400, 900, dtype=np.int64)
     expected = [(dt.datetime.fromtimestamp(int(t), BERLIN).date() - dt.date(1970, 1, 1)).days for t in epochs]
-    assert list(_local_day_numbers(epochs, BERLIN)) == expected
+    assert list(local_day_numbers(epochs, BERLIN)) == expected

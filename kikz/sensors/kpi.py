@@ -128,9 +128,6 @@ def local_day_numbers(epochs: IntArray, tz: ZoneInfo) -> IntArray:
     return np.asarray((epochs + offsets) // 86400, dtype=np.int64)
 
 
-_local_day_numbers = local_day_numbers  # older name, kept for callers written before it became public
-
-
 def _day_seconds(day_number: int, tz: ZoneInfo) -> int:
     day = _EPOCH + dt.timedelta(days=day_number)
     begin = dt.datetime.combine(day, dt.time(), tz)

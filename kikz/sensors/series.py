@@ -12,7 +12,7 @@ KPIs can apply the 90 % rule (:mod:`kikz.sensors.kpi`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,18 +33,6 @@ from kikz.sensors.kpi import (
 from kikz.sensors.models import Observation, Rollup
 from kikz.sensors.store import DAY, HOUR, QUARTER
 from kikz.tenancy.permissions import Principal, visible
-
-
-@dataclass(frozen=True)
-class Aggregates:
-    """Raw rollup figures of one datastream at one resolution (for charts that show min/max/count too)."""
-
-    start: list[dt.datetime]
-    count: list[int]
-    covered: list[int]
-    total: list[float]
-    minimum: list[float]
-    maximum: list[float]
 
 
 def epoch_seconds(session: Session, column: Any) -> ColumnElement[int]:
@@ -201,47 +189,3 @@ def daily(
         day_totals = DailyTotals(list(dates), totals, coverage // QUARTER, expected_quarters, valid)
         result[int(rows.stream[part[0]])] = day_totals
     return result
-
-
-def combine_daily(days: Iterable[DailyTotals]) -> DailyTotals | None:
-    """Cross-section of several directions or classes: a day is valid only if valid in every part."""
-    parts = list(days)
-    if not parts:
-        return None
-    first = parts[0]
-    totals = np.sum([p.totals for p in parts], axis=0)
-    valid = np.logical_and.reduce([p.valid for p in parts])
-    present = np.min([p.present for p in parts], axis=0)
-    return DailyTotals(list(first.dates), np.where(valid, totals, np.nan), present, first.expected, valid)
-
-
-def aggregates(
-    session: Session,
-    principal: Principal,
-    datastream_id: int,
-    resolution: int,
-    start: dt.datetime,
-    end: dt.datetime,
-) -> Aggregates:
-    """Rollup rows with count, coverage, minimum and maximum (e.g. speeds per quarter-hour)."""
-    stmt = (
-        select(Rollup)
-        .join(Dataset, Dataset.id == Rollup.dataset_id)
-        .where(
-            visible(principal, Dataset),
-            Rollup.datastream_id == datastream_id,
-            Rollup.resolution == resolution,
-            Rollup.bucket_start >= start,
-            Rollup.bucket_start < end,
-        )
-        .order_by(Rollup.bucket_start)
-    )
-    rows = session.scalars(stmt).all()
-    return Aggregates(
-        [r.bucket_start for r in rows],
-        [r.count for r in rows],
-        [r.covered for r in rows],
-        [r.total for r in rows],
-        [r.minimum for r in rows],
-        [r.maximum for r in rows],
-    )

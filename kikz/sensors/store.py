@@ -136,13 +136,6 @@ def _day_ranges(days: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _day_condition(datastream_id: int, runs: list[tuple[int, int]], column: Any) -> Any:
-    parts = [
-        and_(column >= _moment(day_bounds(first)[0]), column < _moment(day_bounds(last)[1])) for first, last in runs
-    ]
-    return and_(Observation.datastream_id == datastream_id, or_(*parts) if len(parts) > 1 else parts[0])
-
-
 # --- writing ------------------------------------------------------------------------------------------------
 
 
@@ -633,21 +626,3 @@ def rollup_columns(start: IntArray, end: IntArray, values: FloatArray) -> list[R
             )
         )
     return out
-
-
-def compute_rollups(start: IntArray, end: IntArray, values: FloatArray) -> list[dict[str, Any]]:
-    """The rollup rows as dictionaries (see :func:`rollup_columns`)."""
-    return [
-        {
-            "resolution": level.resolution,
-            "bucket_start": _moment(int(level.bucket[i])),
-            "length": int(level.length[i]),
-            "count": int(level.count[i]),
-            "covered": int(level.covered[i]),
-            "total": float(level.total[i]),
-            "minimum": float(level.minimum[i]),
-            "maximum": float(level.maximum[i]),
-        }
-        for level in rollup_columns(start, end, values)
-        for i in range(level.bucket.size)
-    ]
